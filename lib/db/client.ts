@@ -1,0 +1,27 @@
+/**
+ * Prisma 7 over node-postgres (adapter-pg): no engine binary at run time.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/client';
+
+export type Db = PrismaClient;
+export type { Prisma } from './generated/client';
+
+export function createDb(databaseUrl: string, opts: { max?: number } = {}): Db {
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10 });
+  return new PrismaClient({ adapter });
+}
+
+type Global = typeof globalThis & { __flightdeckDb?: { url: string; db: Db } };
+
+/**
+ * The process-wide client for DATABASE_URL. Kept on globalThis because Next.js bundles
+ * route handlers separately from the custom server: both must share one pool.
+ */
+export function getDb(): Db {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded PostgreSQL)');
+  const g = globalThis as Global;
+  if (!g.__flightdeckDb || g.__flightdeckDb.url !== url) g.__flightdeckDb = { url, db: createDb(url) };
+  return g.__flightdeckDb.db;
+}
