@@ -5,7 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client';
 
 export type Db = PrismaClient;
-export type { Prisma } from './generated/client';
+export { Prisma } from './generated/client';
 
 export function createDb(databaseUrl: string, opts: { max?: number } = {}): Db {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10 });

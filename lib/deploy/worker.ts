@@ -1,0 +1,145 @@
+/**
+ * A worker claims deployment leases (unowned or expired) and runs each claimed deployment
+ * to its end, heartbeating the lease while it waits. Several Flightdeck processes each run
+ * one: FOR UPDATE SKIP LOCKED spreads deployments across them, and a deployment whose
+ * worker died is taken over once its lease expires unrenewed. It also advances releases.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock';
+import type { Db } from '../db/client';
+import type { Runtime } from '../runtime/types';
+import { PgBus } from '../events/bus';
+import { advanceReleases } from '../services/releases';
+import { WORK_CHANNEL } from '../services/deployments';
+import { claimLeases, renewLease, type LeaseHandle } from './lease';
+import { Orchestrator } from './orchestrator';
+
+export interface WorkerOptions {
+  db: Db;
+  runtime: Runtime;
+  clock: Clock;
+  /** Identifies this process in leases and events. */
+  owner?: string;
+  databaseUrl?: string;
+  maxConcurrent?: number;
+  pollMs?: number;
+  analysisIntervalSeconds?: number;
+  log?: (msg: string) => void;
+}
+
+export function defaultOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
+}
+
+export class Worker {
+  readonly owner: string;
+  readonly orchestrator: Orchestrator;
+  private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
+  private loopPromise: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private bus: PgBus | null = null;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.owner = o.owner ?? defaultOwner();
+    this.orchestrator = new Orchestrator({ db: o.db, runtime: o.runtime, clock: o.clock, analysisIntervalSeconds: o.analysisIntervalSeconds, log: o.log });
+  }
+
+  private log(msg: string) {
+    this.o.log?.(`[worker ${this.owner}] ${msg}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.o.databaseUrl) {
+      this.bus = new PgBus(this.o.databaseUrl, [WORK_CHANNEL]);
+      this.bus.on(WORK_CHANNEL, () => this.wake?.());
+      this.bus.on('error', (e: Error) => this.log(`bus error: ${e.message}`));
+      await this.bus.start();
+    }
+    this.loopPromise = this.loop();
+  }
+
+  /** Stop claiming work. `abandon` leaves running deployments to be taken over (crash-like). */
+  async stop(opts: { abandon?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.bus?.close();
+    await this.loopPromise;
+    if (!opts.abandon) await Promise.allSettled([...this.running.values()]);
+  }
+
+  get activeDeployments(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private async loop(): Promise<void> {
+    const pollMs = this.o.pollMs ?? 1000;
+    while (!this.stopped) {
+      try {
+        await this.tickOnce();
+      } catch (e) {
+        this.log(`tick failed: ${(e as Error).stack ?? e}`);
+      }
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /** Claim what is claimable and advance releases. Public for tests. */
+  async tickOnce(): Promise<void> {
+    const free = (this.o.maxConcurrent ?? 16) - this.running.size;
+    const claimed = await claimLeases(this.o.db, this.owner, this.o.clock.now(), free);
+    for (const h of claimed) {
+      if (this.running.has(h.deploymentId)) continue;
+      this.log(`claimed deployment ${h.deploymentId} (token ${h.token})`);
+      const p = this.run(h).finally(() => {
+        this.running.delete(h.deploymentId);
+        this.wake?.();
+      });
+      this.running.set(h.deploymentId, p);
+    }
+    await advanceReleases({ db: this.o.db, clock: this.o.clock });
+  }
+
+  private async run(h: LeaseHandle): Promise<void> {
+    const clock = this.o.clock;
+    const beatEvery = (h.ttlSeconds * 1000) / 3;
+    let lastBeat = clock.now();
+    let failures = 0;
+    while (!this.stopped) {
+      let r;
+      try {
+        r = await this.orchestrator.advance(h);
+        failures = 0;
+      } catch (e) {
+        failures++;
+        this.log(`deployment ${h.deploymentId}: step failed (${failures}), retrying: ${(e as Error).stack ?? e}`);
+        r = { status: 'wait' as const, ms: Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) };
+      }
+      if (r.status === 'done') return;
+      if (r.status === 'lost') {
+        this.log(`deployment ${h.deploymentId}: lease lost (${r.reason}); stopping`);
+        return;
+      }
+      if (r.status === 'continue') lastBeat = clock.now(); // every commit renews the lease
+      if (r.status === 'wait') {
+        await clock.sleep(Math.min(r.ms, beatEvery));
+      }
+      if (clock.now() - lastBeat >= beatEvery) {
+        if (!(await renewLease(this.o.db, h, clock.now()))) {
+          this.log(`deployment ${h.deploymentId}: lease taken over; stopping`);
+          return;
+        }
+        lastBeat = clock.now();
+      }
+    }
+  }
+}

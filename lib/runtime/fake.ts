@@ -1,0 +1,186 @@
+/**
+ * An in-memory Runtime for engine and orchestrator tests. Instances behave as the demo
+ * service's version config says (the same keys the real demo service reads):
+ *   DEMO_WARMUP_SECONDS  — probes fail until this long after start
+ *   DEMO_CRASH_ON_START  — the instance exits at once
+ *   DEMO_ERROR_RATE      — share of requests answered with a 500
+ *   DEMO_REQUIRED_ENV    — comma-separated keys; any missing → exits at start naming them
+ * Traffic is modelled, not sent: with `setLoad(service, rps)` every routing table in force
+ * receives rps × time, split by weight, so metrics follow the clock deterministically.
+ * Every effective change (start, stop, route swap) is appended to `log`.
+ */
+import type { Clock } from '../clock';
+import {
+  StaleFenceError,
+  type Fence,
+  type InstanceSpec,
+  type InstanceStatus,
+  type Runtime,
+  type RoutingTable,
+  type VersionTraffic,
+} from './types';
+
+export type FakeAction =
+  | { seq: number; at: number; kind: 'start'; instanceId: string; versionId: string; slot: number }
+  | { seq: number; at: number; kind: 'stop'; instanceId: string; versionId: string; slot: number }
+  | { seq: number; at: number; kind: 'route'; table: RoutingTable }
+  | { seq: number; at: number; kind: 'external'; label: string };
+
+interface FakeInstance {
+  spec: InstanceSpec;
+  status: InstanceStatus;
+  warmupMs: number;
+  errorRate: number;
+}
+
+type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
+export class FakeRuntime implements Runtime {
+  readonly log: FakeAction[] = [];
+  private instances = new Map<string, FakeInstance>();
+  private routes = new Map<string, Array<{ at: number; table: RoutingTable }>>();
+  private load = new Map<string, number>();
+  private fences = new Map<string, number>();
+  private seq = 0;
+  /** Extra probe failures injected by tests: instanceId → until (epoch ms). */
+  readonly failProbesUntil = new Map<string, number>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Record something that happened outside the runtime (a hook ran) in the same order. */
+  mark(label: string): void {
+    this.push({ at: this.clock.now(), kind: 'external', label });
+  }
+
+  setLoad(service: string, rps: number): void {
+    this.load.set(service, rps);
+  }
+
+  private push(a: WithoutSeq<FakeAction>): void {
+    this.log.push({ ...a, seq: ++this.seq } as FakeAction);
+  }
+
+  private checkFence(f: Fence): void {
+    const cur = this.fences.get(f.service) ?? 0;
+    if (f.token < cur) throw new StaleFenceError(f, cur);
+    this.fences.set(f.service, f.token);
+  }
+
+  async start(fence: Fence, specs: InstanceSpec[]): Promise<void> {
+    this.checkFence(fence);
+    const now = this.clock.now();
+    for (const spec of specs) {
+      const existing = this.instances.get(spec.id);
+      if (existing && existing.status.state === 'running') continue; // idempotent
+      const env = spec.env;
+      const required = (env.DEMO_REQUIRED_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const missing = required.filter((k) => !env[k]);
+      const crash = env.DEMO_CRASH_ON_START === '1' || env.DEMO_CRASH_ON_START === 'true';
+      const status: InstanceStatus = {
+        id: spec.id,
+        service: spec.service,
+        versionId: spec.versionId,
+        semver: spec.semver,
+        slot: spec.slot,
+        startedAt: now,
+        state: 'running',
+      };
+      if (missing.length) Object.assign(status, { state: 'exited', exitCode: 78, exitReason: `missing required env keys: ${missing.join(', ')}` });
+      else if (crash) Object.assign(status, { state: 'exited', exitCode: 1, exitReason: 'crashed on start (DEMO_CRASH_ON_START)' });
+      this.instances.set(spec.id, {
+        spec,
+        status,
+        warmupMs: Number(env.DEMO_WARMUP_SECONDS ?? 0) * 1000,
+        errorRate: Number(env.DEMO_ERROR_RATE ?? 0),
+      });
+      this.push({ at: now, kind: 'start', instanceId: spec.id, versionId: spec.versionId, slot: spec.slot });
+    }
+  }
+
+  async list(service: string): Promise<InstanceStatus[]> {
+    return [...this.instances.values()].filter((i) => i.spec.service === service).map((i) => ({ ...i.status }));
+  }
+
+  async probe(instanceId: string): Promise<boolean> {
+    const i = this.instances.get(instanceId);
+    if (!i || i.status.state !== 'running') return false;
+    const now = this.clock.now();
+    if ((this.failProbesUntil.get(instanceId) ?? 0) > now) return false;
+    return now >= i.status.startedAt + i.warmupMs;
+  }
+
+  /** Test helper: the instance dies now. */
+  crash(instanceId: string): void {
+    const i = this.instances.get(instanceId);
+    if (i) Object.assign(i.status, { state: 'exited', exitCode: 137, exitReason: 'killed' });
+  }
+
+  async setRoutes(fence: Fence, table: RoutingTable): Promise<void> {
+    this.checkFence(fence);
+    const history = this.routes.get(table.service) ?? [];
+    const current = history.at(-1)?.table;
+    if (current && JSON.stringify(current.backends) === JSON.stringify(table.backends)) return;
+    const entry = { at: this.clock.now(), table: structuredClone(table) };
+    history.push(entry);
+    this.routes.set(table.service, history);
+    this.push({ at: entry.at, kind: 'route', table: entry.table });
+  }
+
+  async getRoutes(service: string): Promise<RoutingTable | null> {
+    return structuredClone(this.routes.get(service)?.at(-1)?.table ?? null);
+  }
+
+  routeHistory(service: string): Array<{ at: number; table: RoutingTable }> {
+    return structuredClone(this.routes.get(service) ?? []);
+  }
+
+  async drainAndStop(fence: Fence, instanceIds: string[]): Promise<void> {
+    this.checkFence(fence);
+    for (const id of instanceIds) {
+      const i = this.instances.get(id);
+      if (!i) continue;
+      this.instances.delete(id);
+      this.push({ at: this.clock.now(), kind: 'stop', instanceId: id, versionId: i.spec.versionId, slot: i.spec.slot });
+    }
+  }
+
+  /** The version a request starting at `at` reaches: it sees one routing table, whole. */
+  versionFor(service: string, at: number, pick: number): string | null {
+    const history = this.routes.get(service) ?? [];
+    const entry = [...history].reverse().find((h) => h.at <= at);
+    if (!entry) return null;
+    const live = entry.table.backends.filter((b) => b.weight > 0);
+    const total = live.reduce((s, b) => s + b.weight, 0);
+    let x = pick * total;
+    for (const b of live) {
+      x -= b.weight;
+      if (x < 0) return b.versionId;
+    }
+    return live.at(-1)?.versionId ?? null;
+  }
+
+  async traffic(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>> {
+    const rps = this.load.get(service) ?? 0;
+    const history = this.routes.get(service) ?? [];
+    const out: Record<string, VersionTraffic> = {};
+    history.forEach((h, i) => {
+      const start = Math.max(h.at, fromMs);
+      const end = Math.min(history[i + 1]?.at ?? toMs, toMs);
+      if (end <= start) return;
+      const total = h.table.backends.reduce((s, b) => s + b.weight, 0);
+      if (total <= 0) return;
+      for (const b of h.table.backends) {
+        if (b.weight <= 0) continue;
+        const requests = Math.floor((rps * (end - start) * b.weight) / total / 1000);
+        const inst = [...this.instances.values()].find((x) => x.spec.id === b.instanceId);
+        const errorRate = inst?.errorRate ?? 0;
+        const errors = Math.round(requests * errorRate);
+        const t = (out[b.versionId] ??= { requests: 0, errors: 0, serverErrors: 0 });
+        t.requests += requests;
+        t.errors += errors;
+        t.serverErrors += errors;
+      }
+    });
+    return out;
+  }
+}

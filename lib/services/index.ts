@@ -1,0 +1,6 @@
+export * from './services';
+export * from './versions';
+export * from './deployments';
+export * from './rollback';
+export * from './releases';
+export * from './schemas';

@@ -1,0 +1,154 @@
+/**
+ * Multi-service releases: items deployed wave by wave in dependency order (dependencies
+ * first, independent services together). Workers advance releases; a row lock with SKIP
+ * LOCKED lets any number of them share the work without doing a wave twice.
+ */
+import { systemClock } from '../clock';
+import type { Db } from '../db/client';
+import { AppError, isAppError } from '../errors/app-error';
+import { dependencyWaves } from '../engine';
+import { parseInput } from './validate';
+import { createReleaseSchema } from './schemas';
+import { dependencyGraph } from './services';
+import { normalizeSemver } from './versions';
+import { createDeploymentTx, WORK_CHANNEL, type ServiceContext } from './deployments';
+
+export async function createRelease(ctx: ServiceContext, input: unknown, actor: string) {
+  const body = parseInput(createReleaseSchema, input);
+  const names = body.items.map((i) => i.service);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new AppError('invalid', `service ${dup} appears twice in the release`, { service: dup });
+  const id = await ctx.db.$transaction(async (tx) => {
+    const services = await tx.service.findMany({ where: { name: { in: names } } });
+    const missing = names.filter((n) => !services.some((s) => s.name === n));
+    if (missing.length) throw new AppError('not_found', `services not found: ${missing.join(', ')}`, { missing });
+    const items = [];
+    for (const item of body.items) {
+      const service = services.find((s) => s.name === item.service)!;
+      const semver = normalizeSemver(item.version);
+      const version = await tx.version.findUnique({ where: { serviceId_semver: { serviceId: service.id, semver } } });
+      if (!version) throw new AppError('not_found', `version ${semver} of ${item.service} not found`, { service: item.service, version: semver });
+      items.push({ service, version });
+    }
+    const waves = dependencyWaves(names, await dependencyGraph(tx)); // 422 naming a cycle
+    const release = await tx.release.create({
+      data: {
+        strategy: body.strategy ?? null,
+        waves,
+        actor,
+        items: {
+          create: items.map(({ service, version }) => ({
+            serviceId: service.id,
+            versionId: version.id,
+            wave: waves.findIndex((w) => w.includes(service.name)),
+          })),
+        },
+      },
+    });
+    await tx.$executeRaw`SELECT pg_notify(${WORK_CHANNEL}, ${release.id})`;
+    return release.id;
+  });
+  return getRelease(ctx.db, id);
+}
+
+export async function getRelease(db: Db, id: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `release ${id} not found`, { id });
+  const r = await db.release.findUnique({
+    where: { id },
+    include: {
+      items: {
+        include: {
+          service: { select: { name: true } },
+          version: { select: { semver: true } },
+          deployment: { select: { id: true, state: true, phase: true, startedAt: true, finishedAt: true } },
+        },
+        orderBy: [{ wave: 'asc' }],
+      },
+    },
+  });
+  if (!r) throw new AppError('not_found', `release ${id} not found`, { id });
+  return {
+    id: r.id,
+    state: r.state,
+    strategy: r.strategy,
+    waves: r.waves as string[][],
+    currentWave: r.currentWave,
+    actor: r.actor,
+    reason: r.reason,
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    items: r.items.map((i) => ({
+      service: i.service.name,
+      version: i.version.semver,
+      wave: i.wave,
+      deployment: i.deployment
+        ? {
+            id: i.deployment.id,
+            state: i.deployment.state,
+            phase: i.deployment.phase,
+            startedAt: i.deployment.startedAt?.toISOString() ?? null,
+            finishedAt: i.deployment.finishedAt?.toISOString() ?? null,
+          }
+        : null,
+    })),
+  };
+}
+
+/** Move every running release one wave along where possible. Returns how many changed. */
+export async function advanceReleases(ctx: ServiceContext): Promise<number> {
+  const clock = ctx.clock ?? systemClock;
+  let changed = 0;
+  const running = await ctx.db.release.findMany({ where: { state: 'running' }, select: { id: true } });
+  for (const { id } of running) {
+    const did = await ctx.db.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ id: string; current_wave: number; actor: string; strategy: string | null }>>`
+        SELECT id, current_wave, actor, strategy FROM releases WHERE id = ${id}::uuid AND state = 'running' FOR UPDATE SKIP LOCKED`;
+      const r = locked[0];
+      if (!r) return false;
+      const items = await tx.releaseItem.findMany({
+        where: { releaseId: id },
+        include: { service: true, version: true, deployment: { select: { state: true } } },
+      });
+      const now = new Date(clock.now());
+      const wave = items.filter((i) => i.wave === r.current_wave);
+      if (wave.length === 0) {
+        await tx.release.update({ where: { id }, data: { state: 'succeeded', finishedAt: now } });
+        return true;
+      }
+      const failed = wave.find((i) => i.deployment && (i.deployment.state === 'failed' || i.deployment.state === 'aborted'));
+      if (failed) {
+        await tx.release.update({
+          where: { id },
+          data: { state: 'failed', finishedAt: now, reason: `${failed.service.name} v${failed.version.semver} ${failed.deployment!.state}; later waves not started` },
+        });
+        return true;
+      }
+      const notStarted = wave.filter((i) => !i.deploymentId);
+      if (notStarted.length) {
+        for (const item of notStarted) {
+          try {
+            const { id: deploymentId } = await createDeploymentTx(
+              tx,
+              ctx,
+              { serviceName: item.service.name, version: item.version.semver, strategy: r.strategy ?? undefined, releaseId: id },
+              r.actor,
+            );
+            await tx.releaseItem.update({ where: { id: item.id }, data: { deploymentId } });
+          } catch (e) {
+            if (!isAppError(e)) throw e;
+            await tx.release.update({ where: { id }, data: { state: 'failed', finishedAt: now, reason: `${item.service.name}: ${e.message}` } });
+            return true;
+          }
+        }
+        return true;
+      }
+      if (wave.every((i) => i.deployment?.state === 'succeeded')) {
+        await tx.release.update({ where: { id }, data: { currentWave: r.current_wave + 1 } });
+        return true;
+      }
+      return false;
+    });
+    if (did) changed++;
+  }
+  return changed;
+}
