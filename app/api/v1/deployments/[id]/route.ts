@@ -1,0 +1,6 @@
+import { handler, type Params } from '@/lib/api/http';
+import { getDeployment } from '@/lib/services';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = handler(async (_req, { params }: Params<{ id: string }>, db) => getDeployment(db, (await params).id));

@@ -1,0 +1,10 @@
+import { actorOf, handler, readJson, serviceContext, type Params } from '@/lib/api/http';
+import { createDeployment } from '@/lib/services';
+
+export const dynamic = 'force-dynamic';
+
+/** Deploy (202, queued for a worker) or, with dryRun, preview the plan and preflight (200). */
+export const POST = handler(async (req, { params }: Params<{ name: string }>) => {
+  const r = await createDeployment(serviceContext(), (await params).name, await readJson(req), actorOf(req));
+  return r.dryRun ? Response.json(r) : Response.json(r.deployment, { status: 202 });
+});

@@ -1,0 +1,10 @@
+import { actorOf, handler, readJson, type Params } from '@/lib/api/http';
+import { createVersion, listVersions } from '@/lib/services';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = handler(async (_req, { params }: Params<{ name: string }>, db) => ({ versions: await listVersions(db, (await params).name) }));
+
+export const POST = handler(async (req, { params }: Params<{ name: string }>, db) =>
+  Response.json(await createVersion(db, (await params).name, await readJson(req), actorOf(req)), { status: 201 }),
+);

@@ -1,0 +1,8 @@
+import { actorOf, handler, readJson } from '@/lib/api/http';
+import { createService, listServices } from '@/lib/services';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = handler(async (_req, _ctx, db) => ({ services: await listServices(db) }));
+
+export const POST = handler(async (req, _ctx, db) => Response.json(await createService(db, await readJson(req), actorOf(req)), { status: 201 }));

@@ -1,0 +1,20 @@
+import type { Metadata } from 'next';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Flightdeck',
+  description: 'Release control panel: deploy, watch, roll back.',
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
+        <header className="border-b border-zinc-200 px-6 py-3 dark:border-zinc-800">
+          <span className="font-semibold tracking-tight">Flightdeck</span>
+        </header>
+        <main className="mx-auto max-w-6xl px-6 py-6">{children}</main>
+      </body>
+    </html>
+  );
+}

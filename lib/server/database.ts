@@ -1,0 +1,36 @@
+/**
+ * Where Flightdeck's data lives: DATABASE_URL when set, otherwise an embedded PostgreSQL
+ * with its data in the git-ignored .data/ folder. Migrations are applied either way.
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, withDatabase, type EmbeddedCluster } from '../db/embedded';
+import { migrate } from '../db/migrate';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export async function ensureDatabase(clusterUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: clusterUrl });
+  await c.connect();
+  try {
+    const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function prepareDatabase(log: (m: string) => void): Promise<{ url: string; cluster: EmbeddedCluster | null }> {
+  let cluster: EmbeddedCluster | null = null;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    const dataDir = path.join(ROOT, '.data', 'pg');
+    log(`no DATABASE_URL: starting the embedded PostgreSQL (data in ${path.relative(ROOT, dataDir)}/)`);
+    cluster = await startEmbeddedPostgres({ dataDir, port: Number(process.env.FLIGHTDECK_PG_PORT ?? 54329) });
+    await ensureDatabase(cluster.url, 'flightdeck');
+    url = withDatabase(cluster.url, 'flightdeck');
+  }
+  const r = await migrate(url);
+  log(r.applied.length ? `applied migrations: ${r.applied.join(', ')}` : `database schema up to date (${r.alreadyApplied.length} migrations)`);
+  return { url, cluster };
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed on an empty
+ * database, the deployment worker, the live feed and the Next.js panel + API on PORT (3000).
+ */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import next from 'next';
+import { systemClock } from '../clock';
+import { FakeRuntime } from '../runtime/fake';
+import { RemoteRuntime } from '../runtime/rpc';
+import type { Runtime } from '../runtime/types';
+import { getDb } from '../db/client';
+import { prepareDatabase, ROOT } from './database';
+import { startNode } from './node';
+import { isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
+
+const log = (m: string) => console.log(`[flightdeck] ${m}`);
+
+function createRuntime(): Runtime {
+  const spec = process.env.FLIGHTDECK_RUNTIME ?? 'simulated';
+  if (spec.startsWith('remote:')) return new RemoteRuntime(spec.slice('remote:'.length));
+  if (spec === 'simulated') {
+    // Until the local process runtime lands, instances are simulated in memory, each service
+    // receiving a steady 20 requests/s so canary analysis has traffic to judge.
+    return new (class extends FakeRuntime {
+      override async start(...args: Parameters<FakeRuntime['start']>) {
+        this.setLoad(args[0].service, 20);
+        return super.start(...args);
+      }
+    })(systemClock);
+  }
+  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use simulated or remote:<url>`);
+}
+
+async function main() {
+  const dev = process.env.NODE_ENV === 'development';
+  const port = Number(process.env.PORT ?? 3000);
+  const { url, cluster } = await prepareDatabase(log);
+  process.env.DATABASE_URL = url;
+
+  if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
+    log('building the panel (first start only)…');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('next build failed');
+  }
+  const app = next({ dev, dir: ROOT, port, hostname: 'localhost' });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const runtime = createRuntime();
+  const node = await startNode({ databaseUrl: url, runtime, port, requestHandler: (req, res) => void handle(req, res), log });
+  log(`panel and API on http://localhost:${port} (health: /api/health)`);
+
+  const db = getDb();
+  if (process.env.FLIGHTDECK_SEED !== '0' && (await isEmpty(db))) {
+    await seedCatalog({ db });
+    log('demo: services and versions registered');
+    void seedHistory({ db }, log).catch((e) => log(`demo seed stopped: ${(e as Error).message}`));
+  }
+
+  const shutdown = async (signal: string) => {
+    log(`${signal}: shutting down`);
+    await node.close({ abandon: true });
+    await cluster?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e) => {
+  console.error('[flightdeck] failed to start:', e);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+/**
+ * One Flightdeck process: the deployment worker, the socket.io live feed and (optionally)
+ * the Next.js panel and API, on one HTTP server. Several may share one database.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { systemClock, type Clock } from '../clock';
+import { createDb, type Db } from '../db/client';
+import { PgBus } from '../events/bus';
+import { EVENTS_CHANNEL } from '../events/append';
+import { attachRealtime } from '../realtime/server';
+import { Worker } from '../deploy/worker';
+import type { Runtime } from '../runtime/types';
+
+export interface NodeOptions {
+  databaseUrl: string;
+  runtime: Runtime;
+  port: number;
+  hostname?: string;
+  clock?: Clock;
+  owner?: string;
+  /** Handles every HTTP request socket.io does not (the Next.js request handler). */
+  requestHandler?: http.RequestListener;
+  worker?: boolean;
+  pollMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface FlightdeckNode {
+  url: string;
+  db: Db;
+  worker: Worker | null;
+  io: SocketServer;
+  close(opts?: { abandon?: boolean }): Promise<void>;
+}
+
+export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
+  const db = createDb(o.databaseUrl);
+  const bus = new PgBus(o.databaseUrl, [EVENTS_CHANNEL]);
+  bus.on('error', (e: Error) => o.log?.(`event bus: ${e.message}`));
+  await bus.start();
+
+  const server = http.createServer(o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
+  const io = new SocketServer(server, { serveClient: false });
+  attachRealtime(io, db, bus);
+
+  const worker =
+    o.worker === false
+      ? null
+      : new Worker({ db, runtime: o.runtime, clock: o.clock ?? systemClock, owner: o.owner, databaseUrl: o.databaseUrl, pollMs: o.pollMs, log: o.log });
+  await worker?.start();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.hostname ?? '0.0.0.0', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    worker,
+    io,
+    async close(opts = {}) {
+      await worker?.stop(opts);
+      io.close();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await bus.close();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The demo a newcomer sees on `npm start`: services with dependencies and several versions,
+ * made live through real deployments (so history and runtime agree), then a canary of
+ * payment-gateway v2.3.0 — which errors on 5 % of requests — that the analysis aborts and
+ * marks bad, as in incident 002.
+ */
+import type { Db } from '../lib/db/client';
+import { createRelease, createService, createVersion, createDeployment, getDeployment, getRelease, type ServiceContext } from '../lib/services';
+
+const ACTOR = 'demo-seed';
+const template = { command: 'flightdeck-demo-service', args: [], env: {} };
+
+const SERVICES = [
+  { name: 'auth-service', replicas: 2, versions: ['1.4.0', '1.5.0'] },
+  { name: 'api-gateway', replicas: 2, dependencies: ['auth-service'], versions: ['3.0.0', '3.1.0'] },
+  {
+    name: 'payment-gateway',
+    replicas: 3,
+    requiredConfigKeys: ['PAYMENT_PROVIDER_URL'],
+    defaultStrategy: 'canary',
+    strategyParams: { steps: [10, 50, 100], windowSeconds: 60, minSamples: 50 },
+    versions: [
+      { version: '2.1.0', config: { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9/pay' } },
+      { version: '2.2.0', config: { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9/pay' } },
+      { version: '2.3.0', config: { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9/pay', DEMO_ERROR_RATE: '0.05' }, notes: 'new retry logic' },
+    ],
+  },
+  { name: 'inventory-service', replicas: 3, versions: ['1.0.0', '1.1.0'] },
+  { name: 'analytics-pipeline', replicas: 1, versions: [{ version: '0.9.0', config: { DEMO_WARMUP_SECONDS: '45' } }] },
+  {
+    name: 'notification-service',
+    replicas: 2,
+    requiredConfigKeys: ['SMTP_HOST'],
+    versions: [
+      { version: '1.0.0', config: { SMTP_HOST: 'smtp.internal' } },
+      { version: '1.1.0', config: {}, notes: 'config file left out of the package (incident 004)' },
+    ],
+  },
+] as const;
+
+export async function isEmpty(db: Db): Promise<boolean> {
+  return (await db.service.count()) === 0;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('demo seed: timed out waiting for a deployment');
+}
+
+/** Register the demo's services and versions (fast). */
+export async function seedCatalog(ctx: ServiceContext): Promise<void> {
+  for (const s of SERVICES) {
+    const { versions, ...rest } = s;
+    await createService(ctx.db, { ...rest, template, health: { intervalSeconds: 2, gracePeriodSeconds: 60 } }, ACTOR);
+    for (const v of versions) await createVersion(ctx.db, s.name, typeof v === 'string' ? { version: v } : v, ACTOR);
+  }
+}
+
+/** Make the first versions live through a release, then play payment-gateway's history. */
+export async function seedHistory(ctx: ServiceContext, log: (m: string) => void): Promise<void> {
+  const first = await createRelease(
+    ctx,
+    {
+      items: SERVICES.map((s) => ({ service: s.name, version: typeof s.versions[0] === 'string' ? s.versions[0] : s.versions[0].version })),
+      strategy: 'rolling',
+    },
+    ACTOR,
+  );
+  log(`demo: release ${first.id} deploys the first version of every service, in dependency order`);
+  await waitFor(async () => (await getRelease(ctx.db, first.id)).state !== 'running', 10 * 60_000);
+  const deploy = async (version: string, strategy?: string) => {
+    const r = await createDeployment(ctx, 'payment-gateway', { version, strategy }, ACTOR);
+    if (r.dryRun) return;
+    await waitFor(async () => ['succeeded', 'failed', 'aborted'].includes((await getDeployment(ctx.db, r.deployment.id)).state), 10 * 60_000);
+  };
+  await deploy('2.2.0', 'rolling');
+  log('demo: payment-gateway v2.3.0 goes out as a canary; its 5 % errors should abort it');
+  await deploy('2.3.0');
+  log('demo: seeded');
+}
