@@ -111,6 +111,18 @@ export class Worker {
 
   private async run(h: LeaseHandle): Promise<void> {
     const clock = this.o.clock;
+    if (h.token > 1) {
+      // A previous holder's lease expired unrenewed: say so on the timeline.
+      await this.orchestrator
+        .commit(h, {}, [
+          {
+            type: 'worker_took_over',
+            message: `Worker ${this.owner} took over after the previous worker's lease expired (fencing token ${h.token})`,
+            data: { worker: this.owner, token: h.token },
+          },
+        ])
+        .catch((e) => this.log(`could not record takeover: ${(e as Error).message}`));
+    }
     const beatEvery = (h.ttlSeconds * 1000) / 3;
     let lastBeat = clock.now();
     let failures = 0;
