@@ -68,7 +68,7 @@ export function dependencyWaves(services: string[], graph: Graph): string[][] {
   let pending = members;
   while (pending.length > 0) {
     // Acyclic, so at least one pending service has all its dependencies placed.
-    const wave = pending.slice(0, 1);
+    const wave = pending.filter((s) => (restricted[s] ?? []).every((d) => placed.has(d)));
     wave.forEach((s) => placed.add(s));
     waves.push(wave);
     pending = pending.filter((s) => !placed.has(s));

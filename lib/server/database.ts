@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, withDatabase, type EmbeddedCluster } from '../db/embedded';
+import { freePort, startEmbeddedPostgres, withDatabase, type EmbeddedCluster } from '../db/embedded';
 import { migrate } from '../db/migrate';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -24,9 +24,12 @@ export async function prepareDatabase(log: (m: string) => void): Promise<{ url: 
   let cluster: EmbeddedCluster | null = null;
   let url = process.env.DATABASE_URL;
   if (!url) {
-    const dataDir = path.join(ROOT, '.data', 'pg');
-    log(`no DATABASE_URL: starting the embedded PostgreSQL (data in ${path.relative(ROOT, dataDir)}/)`);
-    cluster = await startEmbeddedPostgres({ dataDir, port: Number(process.env.FLIGHTDECK_PG_PORT ?? 54329) });
+    // FLIGHTDECK_DATA_DIR moves the data (the end-to-end tests use a throwaway one);
+    // FLIGHTDECK_PG_PORT=auto picks a free port.
+    const dataDir = path.resolve(process.env.FLIGHTDECK_DATA_DIR ?? path.join(ROOT, '.data'), 'pg');
+    log(`no DATABASE_URL: starting the embedded PostgreSQL (data in ${dataDir})`);
+    const portEnv = process.env.FLIGHTDECK_PG_PORT;
+    cluster = await startEmbeddedPostgres({ dataDir, port: portEnv === 'auto' ? await freePort() : Number(portEnv ?? 54329) });
     await ensureDatabase(cluster.url, 'flightdeck');
     url = withDatabase(cluster.url, 'flightdeck');
   }
