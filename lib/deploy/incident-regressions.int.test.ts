@@ -10,7 +10,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { ACTOR, World } from '../testing/fixtures';
-import { claimDeployment, readLease } from './lease';
+import { claimDeployment, readLease, type LeaseHandle } from './lease';
 import { createDeployment, getDeployment, listDeploymentEvents } from '../services/deployments';
 import { rollbackService } from '../services/rollback';
 import { advanceReleases, createRelease, getRelease } from '../services/releases';
@@ -309,9 +309,10 @@ describe('TestDeploymentPipeline', () => {
 
   it('test_deployment_dependency_order', async () => {
     const w = new World(tdb.db);
-    await w.service({ name: 'auth-service' }, ['1.0.0']);
-    await w.service({ name: 'api-gateway', dependencies: ['auth-service'] }, ['1.0.0']);
-    await w.service({ name: 'catalog-service' }, ['1.0.0']);
+    const v1 = [{ version: '1.0.0', config: { DEMO_WARMUP_SECONDS: '20' } }];
+    await w.service({ name: 'auth-service' }, v1);
+    await w.service({ name: 'api-gateway', dependencies: ['auth-service'] }, v1);
+    await w.service({ name: 'catalog-service' }, v1);
     const release = await createRelease(
       w.ctx,
       { items: [{ service: 'api-gateway', version: '1.0.0' }, { service: 'auth-service', version: '1.0.0' }, { service: 'catalog-service', version: '1.0.0' }] },
@@ -319,16 +320,29 @@ describe('TestDeploymentPipeline', () => {
     );
     expect(release.waves).toEqual([['auth-service', 'catalog-service'], ['api-gateway']]);
 
-    for (let i = 0; i < 20; i++) {
+    // Run like a worker would: every claimable deployment advances side by side, the clock
+    // moving only when all of them wait — so nothing here serialises the waves for us.
+    const running = new Map<string, LeaseHandle>();
+    for (let i = 0; i < 2_000; i++) {
       await advanceReleases(w.ctx);
       const r = await getRelease(w.db, release.id);
       if (r.state !== 'running') break;
       for (const item of r.items) {
-        if (item.deployment && (item.deployment.state === 'queued' || item.deployment.state === 'running')) {
-          const lease = await claimDeployment(w.db, item.deployment.id, 'worker-a', w.clock.now());
-          if (lease) await w.run(lease);
+        const d = item.deployment;
+        if (d && !running.has(d.id) && (d.state === 'queued' || d.state === 'running')) {
+          const lease = await claimDeployment(w.db, d.id, 'worker-a', w.clock.now());
+          if (lease) running.set(d.id, lease);
         }
       }
+      let wait = Infinity;
+      let progressed = false;
+      for (const [id, lease] of running) {
+        const res = await w.orchestrator.advance(lease);
+        if (res.status === 'done' || res.status === 'lost') running.delete(id);
+        if (res.status === 'wait') wait = Math.min(wait, res.ms);
+        else progressed = true;
+      }
+      if (!progressed && wait < Infinity) w.clock.advance(wait);
     }
     const r = await getRelease(w.db, release.id);
     expect(r.state).toBe('succeeded');
