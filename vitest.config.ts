@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['lib/**/*.test.ts'], exclude: ['lib/**/*.int.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['lib/**/*.test.ts'], exclude: ['lib/**/*.int.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -23,6 +23,7 @@ export default defineConfig({
           // Files share one throwaway PostgreSQL cluster but each gets its own database.
           fileParallelism: true,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

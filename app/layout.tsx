@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import './globals.css';
+import { Providers } from '@/components/providers';
 
 export const metadata: Metadata = {
   title: 'Flightdeck',
@@ -13,7 +14,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
         <header className="border-b border-zinc-200 px-6 py-3 dark:border-zinc-800">
           <span className="font-semibold tracking-tight">Flightdeck</span>
         </header>
-        <main className="mx-auto max-w-6xl px-6 py-6">{children}</main>
+        <main className="mx-auto max-w-6xl px-6 py-6">
+          <Providers>{children}</Providers>
+        </main>
       </body>
     </html>
   );
