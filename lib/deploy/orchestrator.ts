@@ -128,7 +128,9 @@ export class Orchestrator {
   /** Advance the deployment held by `h` by at most one step. */
   async advance(h: LeaseHandle): Promise<AdvanceResult> {
     try {
-      return await this.advanceInner(h);
+      const r = await this.advanceInner(h);
+      if (r.status === 'done') this.forget(h.deploymentId);
+      return r;
     } catch (e) {
       if (isAppError(e) && e.code === 'stale_lease') return { status: 'lost', reason: e.message };
       if (e instanceof Error && e.name === 'StaleFenceError') return { status: 'lost', reason: e.message };
@@ -455,6 +457,17 @@ export class Orchestrator {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Drop the probe history of a finished deployment's instances. */
+  private forget(deploymentId: string) {
+    const suffix = `-${deploymentId.slice(0, 8)}`;
+    for (const id of [...this.probes.keys()]) {
+      if (id.endsWith(suffix)) {
+        this.probes.delete(id);
+        this.lastProbeAt.delete(id);
+      }
+    }
+  }
 
   private fenceOf(d: Loaded, h: LeaseHandle) {
     return { service: d.service.name, token: h.token };

@@ -231,6 +231,9 @@ export async function controlDeployment(ctx: ServiceContext, id: string, actionR
     const now = clock.now();
     const at = new Date(now);
     const step = d.plan.steps[d.cursor];
+    if (d.progress.revert && action !== 'abort') {
+      throw new AppError('conflict', `cannot ${action} a deployment that is being reverted (${d.progress.revert.reason})`, { action });
+    }
     switch (action) {
       case 'pause':
         await tx.deployment.update({ where: { id }, data: { state: to, phase: `paused by ${actor}` } });
