@@ -33,6 +33,9 @@ function createRuntime(): Runtime {
   throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use simulated or remote:<url>`);
 }
 
+// No network here, and none wanted: Next.js must not try to send telemetry.
+process.env.NEXT_TELEMETRY_DISABLED ??= '1';
+
 async function main() {
   const dev = process.env.NODE_ENV === 'development';
   const port = Number(process.env.PORT ?? 3000);
