@@ -8,7 +8,8 @@ import type { Db } from '../lib/db/client';
 import { createRelease, createService, createVersion, createDeployment, getDeployment, getRelease, type ServiceContext } from '../lib/services';
 
 const ACTOR = 'demo-seed';
-const template = { command: 'flightdeck-demo-service', args: [], env: {} };
+// Every demo service is the bundled demo service; each version's config sets its behaviour.
+const template = { command: 'node', args: ['lib/runtime/demo/service.mjs'], env: {} };
 
 const SERVICES = [
   { name: 'auth-service', replicas: 2, versions: ['1.4.0', '1.5.0'] },

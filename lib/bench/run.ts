@@ -15,6 +15,7 @@ import { planDeployment } from '../engine';
 import type { StrategyName } from '../engine/types';
 import { appendEvents } from '../events/append';
 import { World } from '../testing/fixtures';
+import { runtimeBenchmarks } from './runtime-bench';
 
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -128,6 +129,7 @@ async function main() {
     await migrate(url);
     await benchEvents(url);
     await benchOrchestrator(url);
+    if (!process.argv.includes('--no-runtime')) await runtimeBenchmarks(url, emit);
   } finally {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -130,3 +130,15 @@ export async function claimDeployment(db: Db, deploymentId: string, owner: strin
   const r = rows[0];
   return r ? { serviceId: r.service_id, deploymentId: r.deployment_id, owner, token: Number(r.token), ttlSeconds: r.ttl_seconds } : null;
 }
+
+/** After a restart under the same owner id: take back this owner's leases without waiting. */
+export async function claimOwnLeases(db: Db, owner: string, now: number): Promise<LeaseHandle[]> {
+  const at = new Date(now);
+  const rows = await db.$queryRaw<Array<{ service_id: string; deployment_id: string; token: bigint; ttl_seconds: number }>>`
+    UPDATE leases l
+    SET token = l.token + 1, acquired_at = ${at}, heartbeat_at = ${at},
+        expires_at = ${at}::timestamptz + make_interval(secs => l.ttl_seconds)
+    WHERE l.owner = ${owner}
+    RETURNING l.service_id, l.deployment_id, l.token, l.ttl_seconds`;
+  return rows.map((r) => ({ serviceId: r.service_id, deploymentId: r.deployment_id, owner, token: Number(r.token), ttlSeconds: r.ttl_seconds }));
+}

@@ -12,7 +12,7 @@ import type { Runtime } from '../runtime/types';
 import { PgBus } from '../events/bus';
 import { advanceReleases } from '../services/releases';
 import { WORK_CHANNEL } from '../services/deployments';
-import { claimLeases, renewLease, type LeaseHandle } from './lease';
+import { claimLeases, claimOwnLeases, renewLease, type LeaseHandle } from './lease';
 import { Orchestrator } from './orchestrator';
 
 export interface WorkerOptions {
@@ -25,6 +25,8 @@ export interface WorkerOptions {
   maxConcurrent?: number;
   pollMs?: number;
   analysisIntervalSeconds?: number;
+  /** On start, reclaim at once the leases held under this same owner id (a restart). */
+  resumeOwn?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -40,6 +42,7 @@ export class Worker {
   private loopPromise: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private bus: PgBus | null = null;
+  private readonly wakers = new Map<string, () => void>();
 
   constructor(private readonly o: WorkerOptions) {
     this.owner = o.owner ?? defaultOwner();
@@ -53,11 +56,47 @@ export class Worker {
   async start(): Promise<void> {
     if (this.o.databaseUrl) {
       this.bus = new PgBus(this.o.databaseUrl, [WORK_CHANNEL]);
-      this.bus.on(WORK_CHANNEL, () => this.wake?.());
+      this.bus.on(WORK_CHANNEL, (id: unknown) => {
+        // A person acted on a deployment (abort, promote…) or new work arrived: react now.
+        if (typeof id === 'string') this.wakers.get(id)?.();
+        this.wake?.();
+      });
       this.bus.on('error', (e: Error) => this.log(`bus error: ${e.message}`));
       await this.bus.start();
     }
+    if (this.o.resumeOwn) {
+      // Restarted under the same identity: take back our own leases now rather than after
+      // they expire (the token still moves on, fencing out the previous incarnation).
+      const mine = await claimOwnLeases(this.o.db, this.owner, this.o.clock.now());
+      for (const h of mine) this.launch(h, 'resumed');
+      if (mine.length) this.log(`resumed ${mine.length} deployment(s) this worker was running before it restarted`);
+    }
     this.loopPromise = this.loop();
+  }
+
+  private launch(h: LeaseHandle, how: 'claimed' | 'resumed' = 'claimed'): void {
+    if (this.running.has(h.deploymentId)) return;
+    this.log(`${how} deployment ${h.deploymentId} (token ${h.token})`);
+    const p = this.run(h, how).finally(() => {
+      this.running.delete(h.deploymentId);
+      this.wake?.();
+    });
+    this.running.set(h.deploymentId, p);
+  }
+
+  /** Sleep up to `ms`, or less if the deployment is poked (NOTIFY on the work channel). */
+  private sleepOrWake(deploymentId: string, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        this.wakers.delete(deploymentId);
+        resolve();
+      };
+      this.wakers.set(deploymentId, finish);
+      void this.o.clock.sleep(ms).then(finish);
+    });
   }
 
   /** Stop claiming work. `abandon` leaves running deployments to be taken over (crash-like). */
@@ -97,29 +136,27 @@ export class Worker {
   async tickOnce(): Promise<void> {
     const free = (this.o.maxConcurrent ?? 16) - this.running.size;
     const claimed = await claimLeases(this.o.db, this.owner, this.o.clock.now(), free);
-    for (const h of claimed) {
-      if (this.running.has(h.deploymentId)) continue;
-      this.log(`claimed deployment ${h.deploymentId} (token ${h.token})`);
-      const p = this.run(h).finally(() => {
-        this.running.delete(h.deploymentId);
-        this.wake?.();
-      });
-      this.running.set(h.deploymentId, p);
-    }
+    for (const h of claimed) this.launch(h);
     await advanceReleases({ db: this.o.db, clock: this.o.clock });
   }
 
-  private async run(h: LeaseHandle): Promise<void> {
+  private async run(h: LeaseHandle, how: 'claimed' | 'resumed'): Promise<void> {
     const clock = this.o.clock;
     if (h.token > 1) {
-      // A previous holder's lease expired unrenewed: say so on the timeline.
+      // Someone held this lease before: say who continues, and why, on the timeline.
       await this.orchestrator
         .commit(h, {}, [
-          {
-            type: 'worker_took_over',
-            message: `Worker ${this.owner} took over after the previous worker's lease expired (fencing token ${h.token})`,
-            data: { worker: this.owner, token: h.token },
-          },
+          how === 'resumed'
+            ? {
+                type: 'worker_resumed',
+                message: `Worker ${this.owner} restarted and resumed this deployment (fencing token ${h.token})`,
+                data: { worker: this.owner, token: h.token },
+              }
+            : {
+                type: 'worker_took_over',
+                message: `Worker ${this.owner} took over after the previous worker's lease expired (fencing token ${h.token})`,
+                data: { worker: this.owner, token: h.token },
+              },
         ])
         .catch((e) => this.log(`could not record takeover: ${(e as Error).message}`));
     }
@@ -143,7 +180,7 @@ export class Worker {
       }
       if (r.status === 'continue') lastBeat = clock.now(); // every commit renews the lease
       if (r.status === 'wait') {
-        await clock.sleep(Math.min(r.ms, beatEvery));
+        await this.sleepOrWake(h.deploymentId, Math.min(r.ms, beatEvery));
       }
       if (clock.now() - lastBeat >= beatEvery) {
         if (!(await renewLease(this.o.db, h, clock.now()))) {

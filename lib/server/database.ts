@@ -20,13 +20,18 @@ export async function ensureDatabase(clusterUrl: string, name: string): Promise<
   }
 }
 
-export async function prepareDatabase(log: (m: string) => void): Promise<{ url: string; cluster: EmbeddedCluster | null }> {
+/** Flightdeck's own files (embedded PostgreSQL, runtime agent state): FLIGHTDECK_DATA_DIR or .data/. */
+export function dataDirectory(): string {
+  return path.resolve(process.env.FLIGHTDECK_DATA_DIR || path.join(ROOT, '.data'));
+}
+
+export async function prepareDatabase(log: (m: string) => void): Promise<{ url: string; cluster: EmbeddedCluster | null; dataDir: string }> {
   let cluster: EmbeddedCluster | null = null;
   let url = process.env.DATABASE_URL;
   if (!url) {
     // FLIGHTDECK_DATA_DIR moves the data (the end-to-end tests use a throwaway one);
     // FLIGHTDECK_PG_PORT=auto picks a free port.
-    const dataDir = path.resolve(process.env.FLIGHTDECK_DATA_DIR ?? path.join(ROOT, '.data'), 'pg');
+    const dataDir = path.join(dataDirectory(), 'pg');
     log(`no DATABASE_URL: starting the embedded PostgreSQL (data in ${dataDir})`);
     const portEnv = process.env.FLIGHTDECK_PG_PORT;
     cluster = await startEmbeddedPostgres({ dataDir, port: portEnv === 'auto' ? await freePort() : Number(portEnv ?? 54329) });
@@ -35,5 +40,5 @@ export async function prepareDatabase(log: (m: string) => void): Promise<{ url: 
   }
   const r = await migrate(url);
   log(r.applied.length ? `applied migrations: ${r.applied.join(', ')}` : `database schema up to date (${r.alreadyApplied.length} migrations)`);
-  return { url, cluster };
+  return { url, cluster, dataDir: dataDirectory() };
 }

@@ -10,6 +10,10 @@ import { systemClock } from '../clock';
 import { FakeRuntime } from '../runtime/fake';
 import { RemoteRuntime } from '../runtime/rpc';
 import type { Runtime } from '../runtime/types';
+import type { RuntimeExtras } from '../runtime/rpc';
+import { setRuntime } from '../runtime/registry';
+import { connectLocalRuntime } from '../runtime/local/connect';
+import { hostname } from 'node:os';
 import { getDb } from '../db/client';
 import { prepareDatabase, ROOT } from './database';
 import { startNode } from './node';
@@ -17,12 +21,17 @@ import { isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
-function createRuntime(): Runtime {
-  const spec = process.env.FLIGHTDECK_RUNTIME ?? 'simulated';
+async function createRuntime(dataDir: string): Promise<Runtime & RuntimeExtras> {
+  const spec = process.env.FLIGHTDECK_RUNTIME ?? 'local';
   if (spec.startsWith('remote:')) return new RemoteRuntime(spec.slice('remote:'.length));
+  if (spec === 'local') {
+    // Real processes behind Flightdeck's routers, in a runtime agent that outlives this
+    // process: a restart of the control plane re-attaches to it and drops no request.
+    const { runtime } = await connectLocalRuntime({ stateDir: path.join(dataDir, 'runtime'), baseDir: ROOT, log });
+    return runtime;
+  }
   if (spec === 'simulated') {
-    // Until the local process runtime lands, instances are simulated in memory, each service
-    // receiving a steady 20 requests/s so canary analysis has traffic to judge.
+    // Instances simulated in memory, each service receiving a steady 20 requests/s.
     return new (class extends FakeRuntime {
       override async start(...args: Parameters<FakeRuntime['start']>) {
         this.setLoad(args[0].service, 20);
@@ -30,7 +39,7 @@ function createRuntime(): Runtime {
       }
     })(systemClock);
   }
-  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use simulated or remote:<url>`);
+  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, simulated or remote:<url>`);
 }
 
 // No network here, and none wanted: Next.js must not try to send telemetry.
@@ -39,7 +48,7 @@ process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 async function main() {
   const dev = process.env.NODE_ENV === 'development';
   const port = Number(process.env.PORT ?? 3000);
-  const { url, cluster } = await prepareDatabase(log);
+  const { url, cluster, dataDir } = await prepareDatabase(log);
   process.env.DATABASE_URL = url;
 
   if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
@@ -51,8 +60,19 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
-  const runtime = createRuntime();
-  const node = await startNode({ databaseUrl: url, runtime, port, requestHandler: (req, res) => void handle(req, res), log });
+  const runtime = await createRuntime(dataDir);
+  setRuntime(runtime);
+  const node = await startNode({
+    databaseUrl: url,
+    runtime,
+    port,
+    // A stable identity per host and port: after a restart this worker takes its own
+    // deployments back at once instead of waiting for their leases to expire.
+    owner: process.env.FLIGHTDECK_WORKER_ID ?? `${hostname()}:${port}`,
+    resumeOwn: true,
+    requestHandler: (req, res) => void handle(req, res),
+    log,
+  });
   log(`panel and API on http://localhost:${port} (health: /api/health)`);
 
   const db = getDb();

@@ -23,6 +23,8 @@ export interface NodeOptions {
   /** Handles every HTTP request socket.io does not (the Next.js request handler). */
   requestHandler?: http.RequestListener;
   worker?: boolean;
+  /** Reclaim this owner's leases at start (a restart under the same identity). */
+  resumeOwn?: boolean;
   pollMs?: number;
   log?: (msg: string) => void;
 }
@@ -48,7 +50,7 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   const worker =
     o.worker === false
       ? null
-      : new Worker({ db, runtime: o.runtime, clock: o.clock ?? systemClock, owner: o.owner, databaseUrl: o.databaseUrl, pollMs: o.pollMs, log: o.log });
+      : new Worker({ db, runtime: o.runtime, clock: o.clock ?? systemClock, owner: o.owner, databaseUrl: o.databaseUrl, pollMs: o.pollMs, resumeOwn: o.resumeOwn, log: o.log });
   await worker?.start();
 
   await new Promise<void>((resolve, reject) => {

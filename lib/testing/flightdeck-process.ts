@@ -21,6 +21,7 @@ const node = await startNode({
   hostname: '127.0.0.1',
   owner: process.env.FLIGHTDECK_OWNER,
   worker: process.env.FLIGHTDECK_WORKER !== '0',
+  resumeOwn: process.env.FLIGHTDECK_RESUME_OWN === '1',
   pollMs: 200,
   requestHandler: (req, res) => handleDeploy(req, res),
   log: (m) => process.stderr.write(`${m}\n`),

@@ -1,0 +1,63 @@
+/**
+ * Find the runtime agent of a state folder, or start it. The agent is detached from the
+ * control plane (its own session, output to agent.log), so it outlives a control-plane
+ * restart; the next control plane re-attaches to it here.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RemoteRuntime } from '../rpc';
+
+export interface AgentInfo {
+  pid: number;
+  url: string;
+  startedAt: string;
+}
+
+function readAgent(stateDir: string): AgentInfo | null {
+  const file = path.join(stateDir, 'agent.json');
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as AgentInfo;
+  } catch {
+    return null;
+  }
+}
+
+export async function connectLocalRuntime(opts: {
+  stateDir: string;
+  baseDir: string;
+  log?: (m: string) => void;
+  env?: Record<string, string>;
+}): Promise<{ runtime: RemoteRuntime; agent: AgentInfo; started: boolean }> {
+  mkdirSync(opts.stateDir, { recursive: true });
+  const existing = readAgent(opts.stateDir);
+  if (existing) {
+    const rt = new RemoteRuntime(existing.url);
+    if (await rt.alive()) {
+      opts.log?.(`re-attached to the runtime agent (pid ${existing.pid}) at ${existing.url}`);
+      return { runtime: rt, agent: existing, started: false };
+    }
+  }
+  const out = openSync(path.join(opts.stateDir, 'agent.log'), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agent-main.ts')], {
+    cwd: opts.baseDir,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, ...opts.env, FLIGHTDECK_RUNTIME_DIR: opts.stateDir, FLIGHTDECK_BASE_DIR: opts.baseDir },
+  });
+  child.unref();
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    const info = readAgent(opts.stateDir);
+    if (info && info.pid === child.pid) {
+      const rt = new RemoteRuntime(info.url);
+      if (await rt.alive()) {
+        opts.log?.(`started the runtime agent (pid ${info.pid}) at ${info.url}`);
+        return { runtime: rt, agent: info, started: true };
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the runtime agent did not start; see ${path.join(opts.stateDir, 'agent.log')}`);
+}
