@@ -7,9 +7,11 @@ import path from 'node:path';
 // demo seeded, in Debian's Chromium (Playwright's own browser download is not available).
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'flightdeck-e2e-'));
+process.env.E2E_DATA_DIR = dataDir; // for global-teardown, which stops the runtime agent
 
 export default defineConfig({
   testDir: 'e2e',
+  globalTeardown: './e2e/global-teardown.ts',
   outputDir: 'test-results/e2e',
   timeout: 60_000,
   expect: { timeout: 15_000 },
@@ -31,6 +33,6 @@ export default defineConfig({
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: 'pipe',
-    env: { PORT: String(port), FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_PG_PORT: 'auto', DATABASE_URL: '' },
+    env: { PORT: String(port), FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_PG_PORT: 'auto', DATABASE_URL: '', FLIGHTDECK_ROUTER_BASE_PORT: '4300' },
   },
 });

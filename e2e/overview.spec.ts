@@ -15,3 +15,19 @@ test.describe('overview', () => {
     await page.screenshot({ path: 'test-results/screenshots/overview.png', fullPage: true });
   });
 });
+
+test('a demo service answers through its router with its live version', async ({ request }) => {
+  let body: { liveVersion: string | null; address: string | null } = { liveVersion: null, address: null };
+  await expect
+    .poll(async () => {
+      body = await (await request.get('/api/v1/services/auth-service')).json();
+      return body.liveVersion;
+    }, { timeout: 60_000 })
+    .not.toBeNull();
+  expect(body.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const res = await request.get(`${body.address}/hello`);
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toMatchObject({ service: 'auth-service', version: body.liveVersion });
+  const metrics = await (await request.get('/metrics')).text();
+  expect(metrics).toContain('flightdeck_requests_total{service="auth-service"');
+});

@@ -15,6 +15,7 @@ export interface RuntimeExtras {
   logs?(instanceId: string, lines?: number): Promise<string[]>;
   crashesAfter?(afterSeq: number): Promise<unknown[]>;
   prometheusText?(): string;
+  metricsText?(): Promise<string>;
 }
 
 export async function serveRuntime(
@@ -78,6 +79,12 @@ export class RemoteRuntime implements Runtime, RuntimeExtras {
   serviceAddress = (s: string) => this.call<string>('serviceAddress', s);
   logs = (i: string, lines?: number) => this.call<string[]>('logs', i, lines);
   crashesAfter = (after: number) => this.call<unknown[]>('crashesAfter', after);
+
+  /** The agent's Prometheus text (every service router's metrics). */
+  async metricsText(): Promise<string> {
+    const res = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return res.text();
+  }
 
   /** True when the runtime answers (used to re-attach after a control-plane restart). */
   async alive(timeoutMs = 1000): Promise<boolean> {

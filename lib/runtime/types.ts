@@ -40,6 +40,10 @@ export interface InstanceStatus {
   exitReason?: string;
   /** Where it listens, when the driver exposes one (local driver). */
   address?: string;
+  /** OS process id (local driver). */
+  pid?: number;
+  /** Times the runtime restarted it after a crash. */
+  restarts?: number;
 }
 
 export interface Backend {

@@ -12,6 +12,8 @@ import { EVENTS_CHANNEL } from '../events/append';
 import { attachRealtime } from '../realtime/server';
 import { Worker } from '../deploy/worker';
 import type { Runtime } from '../runtime/types';
+import type { RuntimeExtras } from '../runtime/rpc';
+import { watchCrashes } from '../deploy/crash-watcher';
 
 export interface NodeOptions {
   databaseUrl: string;
@@ -52,6 +54,7 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
       ? null
       : new Worker({ db, runtime: o.runtime, clock: o.clock ?? systemClock, owner: o.owner, databaseUrl: o.databaseUrl, pollMs: o.pollMs, resumeOwn: o.resumeOwn, log: o.log });
   await worker?.start();
+  const crashes = worker && 'crashesAfter' in o.runtime ? watchCrashes({ db, runtime: o.runtime as RuntimeExtras, log: o.log }) : null;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -64,6 +67,7 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
     worker,
     io,
     async close(opts = {}) {
+      crashes?.stop();
       await worker?.stop(opts);
       io.close();
       await new Promise<void>((r) => {

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createTestDatabase, type TestDatabase } from '../../testing/db';
 import { RealWorld, load } from '../../testing/real-world';
 import type { RoutingTable } from '../types';
+import { recordCrashes } from '../../deploy/crash-watcher';
 
 let tdb: TestDatabase;
 let w: RealWorld;
@@ -135,5 +136,28 @@ describe('local runtime', () => {
     // The old instance was stopped only after its in-flight request finished.
     const stoppedAt = Date.parse((await w.events(d.id)).find((e) => e.type === 'instances_stopped')!.at);
     expect(stoppedAt).toBeGreaterThanOrEqual(Date.now() - r.ms + 1900);
+  });
+
+  it('detects a crashed instance, restarts it, and puts the crash on the timeline', async () => {
+    await w.service({ name: 'notification-service', replicas: 2 }, [{ version: '1.0.0' }]);
+    const d = await w.deploy('notification-service', { version: '1.0.0' });
+    const url = await w.address('notification-service');
+    const victim = (await w.runtime.list('notification-service')).find((i) => i.slot === 0)!;
+    const cursor = (await w.runtime.crashesAfter(0)).reduce((m, c) => Math.max(m, c.seq), 0);
+    process.kill(victim.pid!, 'SIGKILL');
+    await expect
+      .poll(async () => (await w.runtime.list('notification-service')).find((i) => i.id === victim.id), { timeout: 15_000 })
+      .toMatchObject({ state: 'running', restarts: 1 });
+    const restarted = (await w.runtime.list('notification-service')).find((i) => i.id === victim.id)!;
+    expect(restarted.pid).not.toBe(victim.pid);
+    await expect.poll(async () => (await w.runtime.probe(victim.id, '/healthz', 500)), { timeout: 10_000 }).toBe(true);
+    expect(await recordCrashes(tdb.db, w.runtime, cursor)).toBeGreaterThan(cursor);
+    const crash = (await w.events(d.id)).find((e) => e.type === 'instance_crashed')!;
+    expect(crash.message).toMatch(new RegExp(`${victim.id} exited on its own \\(killed by SIGKILL\\); the runtime restarted it`));
+    // And the service keeps answering.
+    const traffic = load(url, { concurrency: 4, maxRequests: 100 });
+    await expect.poll(() => traffic.samples.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(100);
+    const samples = await traffic.stop();
+    expect(samples.every((s) => s.status === 200)).toBe(true);
   });
 });

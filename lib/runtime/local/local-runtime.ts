@@ -23,6 +23,7 @@ import {
   type VersionTraffic,
 } from '../types';
 import { ServiceRouter } from './router';
+import { combinedPrometheusText } from './metrics';
 
 const LOG_LINES = 200;
 
@@ -245,6 +246,8 @@ export class LocalRuntime implements Runtime {
         exitCode: i.exitCode,
         exitReason: i.exitReason,
         address: `http://127.0.0.1:${i.port}`,
+        pid: i.child?.pid,
+        restarts: i.restarts,
       }));
   }
 
@@ -334,7 +337,7 @@ export class LocalRuntime implements Runtime {
 
   /** Prometheus text for every service's router. */
   prometheusText(): string {
-    return [...this.routers.values()].map((r) => r.prometheusText()).join('');
+    return combinedPrometheusText([...this.routers.values()].map((r) => ({ service: r.service, metrics: r.metrics })));
   }
 
   async close(): Promise<void> {

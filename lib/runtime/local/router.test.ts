@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -369,6 +370,82 @@ describe('ServiceRouter errors', () => {
     const r = await request(`${base}/status/404`, { agent });
     expect(r.status).toBe(404);
     expect(router.traffic(0, Infinity)['v-A']).toEqual({ requests: 1, errors: 1, serverErrors: 0 });
+  });
+});
+
+describe('ServiceRouter backend connections', () => {
+  /**
+   * A raw backend that answers the first request on each connection (keep-alive) and resets
+   * the connection when a second one arrives on it: the race of reusing an idle socket the
+   * backend just closed, made deterministic.
+   */
+  async function oneShotBackend(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+    let connections = 0;
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+      let seen = '';
+      let answered = false;
+      socket.on('data', (d) => {
+        seen += d.toString('latin1');
+        if (!seen.includes('\r\n\r\n')) return;
+        if (answered) {
+          socket.resetAndDestroy();
+          return;
+        }
+        answered = true;
+        seen = seen.slice(seen.indexOf('\r\n\r\n') + 4);
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      connections: () => connections,
+      close: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+
+  it('resends a bodiless request once when a reused keep-alive socket turns out dead', async () => {
+    const be = await oneShotBackend();
+    try {
+      router.setTable([{ instanceId: 'raw', versionId: 'v-raw', url: be.url, weight: 1 }]);
+      for (let i = 0; i < 3; i++) {
+        const r = await request(`${base}/`, { agent });
+        expect(r.status).toBe(200);
+        expect(r.body).toBe('ok');
+      }
+      expect(be.connections()).toBe(3);
+      expect(router.traffic(0, Infinity)['v-raw']).toEqual({ requests: 3, errors: 0, serverErrors: 0 });
+
+      // a request with a body is not resent: the client gets a 502
+      const post = await request(`${base}/`, { agent, method: 'POST', body: 'x', headers: { 'content-length': 1 } });
+      expect(post.status).toBe(502);
+      expect(router.traffic(0, Infinity)['v-raw']).toEqual({ requests: 4, errors: 1, serverErrors: 1 });
+    } finally {
+      await be.close();
+    }
+  });
+
+  it('close() stops accepting but lets an in-flight request finish', async () => {
+    router.setTable(tableOf([A, 1]));
+    const slow = request(`${base}/slow`, { agent: false });
+    const { release } = await A.nextSlow();
+    let closed = false;
+    const closing = router.close().then(() => (closed = true));
+    await expect(request(`${base}/`, { agent: false })).rejects.toThrow(/ECONNREFUSED/);
+    expect(closed).toBe(false);
+    release();
+    expect((await slow).body).toBe('A');
+    await closing;
+    expect(router.inFlight('A')).toBe(0);
   });
 });
 

@@ -51,7 +51,7 @@ export interface ServiceRouterOptions {
   versionHeader?: string;
 }
 
-/** One row of the current table, as reported by `table()`. */
+/** One row of the table in force, as reported by `routes()`. */
 export interface RouteInfo {
   instanceId: string;
   versionId: string;
@@ -119,28 +119,32 @@ function pick(table: Table): Route | undefined {
 }
 
 /** Lowercase names listed in a Connection header value (besides close/keep-alive), or null. */
-function connectionTokens(raw: string[]): Set<string> | null {
-  let extra: Set<string> | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const token of raw[i + 1]!.split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t !== '' && t !== 'close' && t !== 'keep-alive') (extra ??= new Set()).add(t);
-      }
-    }
+function connectionTokens(value: string, into: Set<string> | null): Set<string> | null {
+  if (value === 'keep-alive' || value === 'close') return into; // the usual case
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t !== '' && t !== 'close' && t !== 'keep-alive') (into ??= new Set()).add(t);
   }
-  return extra;
+  return into;
+}
+
+/** Drop from a flat header list the names a Connection header declared hop-by-hop (rare). */
+function dropNamed(out: string[], names: Set<string>): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!names.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  }
+  return kept;
 }
 
 /**
  * Headers to send to the backend, as a flat raw list: hop-by-hop ones dropped (and any named
- * in Connection), X-Forwarded-For/-Host/-Proto added, body framing preserved.
+ * in Connection), X-Forwarded-For/-Host/-Proto added, body framing preserved. One pass.
  */
 function requestHeaders(req: IncomingMessage): { headers: string[]; hasBody: boolean } {
   const raw = req.rawHeaders;
-  const extraHop = connectionTokens(raw);
-  const out: string[] = [];
+  let out: string[] = [];
+  let extraHop: Set<string> | null = null;
   let host: string | undefined;
   let xffIdx = -1;
   let hasXfh = false;
@@ -153,9 +157,9 @@ function requestHeaders(req: IncomingMessage): { headers: string[]; hasBody: boo
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'transfer-encoding') chunked = true;
+      else if (lower === 'connection') extraHop = connectionTokens(value, extraHop);
       continue;
     }
-    if (extraHop !== null && extraHop.has(lower)) continue;
     switch (lower) {
       case 'host':
         host = value;
@@ -177,6 +181,12 @@ function requestHeaders(req: IncomingMessage): { headers: string[]; hasBody: boo
       case 'x-forwarded-proto':
         hasXfp = true;
         break;
+      case 'x-request-start':
+        // Ours alone: set when the routing decision is made (see handle()).
+        continue;
+      case 'expect':
+        // node:http already answered "100 Continue" to the client; the body follows at once.
+        continue;
     }
     out.push(name, value);
   }
@@ -185,16 +195,20 @@ function requestHeaders(req: IncomingMessage): { headers: string[]; hasBody: boo
   else out.push('X-Forwarded-For', clientIp);
   if (!hasXfh && host !== undefined) out.push('X-Forwarded-Host', host);
   if (!hasXfp) out.push('X-Forwarded-Proto', 'http');
+  if (extraHop !== null) {
+    // Never let a client strip what we add or what frames the body.
+    for (const keep of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'host', 'content-length']) {
+      extraHop.delete(keep);
+    }
+    out = dropNamed(out, extraHop);
+  }
 
   let hasBody: boolean;
   if (chunked) {
     // Any transfer-coding from the client was decoded by node:http; re-frame as chunked.
+    // (RFC 9112 §6.3: Transfer-Encoding overrides Content-Length; node refuses both anyway.)
     hasBody = true;
-    if (contentLength !== undefined) {
-      // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length; never forward both.
-      const i = out.findIndex((h, j) => j % 2 === 0 && h.toLowerCase() === 'content-length');
-      if (i >= 0) out.splice(i, 2);
-    }
+    if (contentLength !== undefined) out = dropNamed(out, new Set(['content-length']));
     out.push('Transfer-Encoding', 'chunked');
   } else {
     hasBody = contentLength !== undefined && contentLength !== '0';
@@ -208,13 +222,20 @@ function requestHeaders(req: IncomingMessage): { headers: string[]; hasBody: boo
 
 /** Backend response headers minus hop-by-hop ones (node:http re-frames the body). */
 function responseHeaders(raw: string[]): string[] {
-  const extraHop = connectionTokens(raw);
+  let extraHop: Set<string> | null = null;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (extraHop !== null && extraHop.has(lower))) continue;
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') extraHop = connectionTokens(raw[i + 1]!, extraHop);
+      continue;
+    }
     out.push(name, raw[i + 1]!);
+  }
+  if (extraHop !== null) {
+    extraHop.delete('content-length');
+    return dropNamed(out, extraHop);
   }
   return out;
 }
@@ -471,7 +492,8 @@ export class ServiceRouter {
     const t0 = performance.now();
     // The one and only read of the table for this request.
     const route = pick(this.table);
-    req.on('error', ignore);
+    const routedAt = Date.now();
+    // (an IncomingMessage only emits 'error' when it has listeners, so req needs none)
     res.on('error', ignore);
     if (this.closing) res.shouldKeepAlive = false;
 
@@ -488,6 +510,9 @@ export class ServiceRouter {
     route.state.inFlight++;
     this.totalInFlight++;
     const { headers, hasBody } = requestHeaders(req);
+    // When this request was routed (Heroku-style), so a backend or client can tell which
+    // routing table it saw: before or after a switch.
+    headers.push('X-Request-Start', `t=${routedAt}`);
     new Exchange(this.ctx, route, req, res, headers, hasBody, t0).send();
   };
 
@@ -518,23 +543,34 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
 
-/** One client request forwarded to one backend (resent once if a reused idle socket was dead). */
+/**
+ * One client request forwarded to one backend (resent once if a reused idle socket was dead).
+ * Event handlers are shared module functions that find their exchange through a symbol on the
+ * emitter, so a request allocates no closures.
+ */
+const kExchange = Symbol('flightdeck.exchange');
+
+interface WithExchange {
+  [kExchange]?: Exchange;
+}
+
 class Exchange {
-  private proxyReq: http.ClientRequest | null = null;
-  private status = 0;
-  private done = false;
-  private retried = false;
+  proxyReq: http.ClientRequest | null = null;
+  status = 0;
+  done = false;
+  retried = false;
 
   constructor(
-    private readonly ctx: ProxyContext,
-    private readonly route: Route,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    private readonly headers: string[],
-    private readonly hasBody: boolean,
-    private readonly t0: number,
+    readonly ctx: ProxyContext,
+    readonly route: Route,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly headers: string[],
+    readonly hasBody: boolean,
+    readonly t0: number,
   ) {
-    res.once('close', this.onClientClose);
+    (res as WithExchange)[kExchange] = this;
+    res.on('close', onClientClose);
   }
 
   send(): void {
@@ -548,9 +584,10 @@ class Exchange {
       agent: this.ctx.agent,
       setHost: false,
     });
+    (preq as WithExchange)[kExchange] = this;
     this.proxyReq = preq;
-    preq.on('response', this.onResponse);
-    preq.on('error', this.onProxyError);
+    preq.on('response', onProxyResponse);
+    preq.on('error', onProxyError);
     if (this.hasBody) {
       this.req.pipe(preq);
     } else {
@@ -558,67 +595,72 @@ class Exchange {
       if (!this.retried) this.req.resume();
     }
   }
+}
 
-  private readonly onResponse = (pres: IncomingMessage): void => {
-    const res = this.res;
-    if (this.done || res.destroyed) {
-      pres.destroy();
-      return;
-    }
-    const status = pres.statusCode ?? 502;
-    this.status = status;
-    const headers = responseHeaders(pres.rawHeaders);
-    const vh = this.ctx.versionHeader;
-    if (vh !== undefined) headers.push(vh, this.route.versionId);
-    res.writeHead(status, pres.statusMessage, headers);
-    pres.on('error', this.onBackendStreamError);
-    pres.on('aborted', this.onBackendStreamError);
-    pres.pipe(res);
-  };
+function onProxyResponse(this: http.ClientRequest, pres: IncomingMessage): void {
+  const ex = (this as WithExchange)[kExchange];
+  if (ex === undefined) return;
+  const res = ex.res;
+  if (ex.done || res.destroyed) {
+    pres.destroy();
+    return;
+  }
+  const status = pres.statusCode ?? 502;
+  ex.status = status;
+  const headers = responseHeaders(pres.rawHeaders);
+  const vh = ex.ctx.versionHeader;
+  if (vh !== undefined) headers.push(vh, ex.route.versionId);
+  res.writeHead(status, pres.statusMessage, headers);
+  pres.on('error', onBackendStreamError);
+  pres.on('aborted', onBackendStreamError);
+  pres.pipe(res);
+}
 
-  /** The backend socket died mid-response: the client cannot get a whole answer any more. */
-  private readonly onBackendStreamError = (): void => {
-    this.status = 502;
-    this.res.destroy();
-  };
+/** The backend socket died mid-response: the client cannot get a whole answer any more. */
+function onBackendStreamError(this: IncomingMessage): void {
+  const ex = ((this as IncomingMessage & { req?: http.ClientRequest }).req as WithExchange | undefined)?.[kExchange];
+  if (ex === undefined || ex.done) return;
+  ex.status = 502;
+  ex.res.destroy();
+}
 
-  private readonly onProxyError = (err: NodeJS.ErrnoException): void => {
-    const res = this.res;
-    if (this.done || res.destroyed) return;
-    const preq = this.proxyReq;
-    if (
-      !this.retried &&
-      !this.hasBody &&
-      !res.headersSent &&
-      preq !== null &&
-      preq.reusedSocket &&
-      (err.code === 'ECONNRESET' || err.code === 'EPIPE')
-    ) {
-      // The backend closed an idle keep-alive socket just as we reused it: resend once.
-      this.retried = true;
-      this.send();
-      return;
-    }
-    this.status = 502;
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    // The client's body may be half-read: don't try to reuse its connection.
-    if (this.hasBody) res.shouldKeepAlive = false;
-    res.writeHead(502, BAD_GATEWAY_HEADERS);
-    res.end(BAD_GATEWAY_BODY);
-  };
+function onProxyError(this: http.ClientRequest, err: NodeJS.ErrnoException): void {
+  const ex = (this as WithExchange)[kExchange];
+  if (ex === undefined) return;
+  const res = ex.res;
+  if (ex.done || res.destroyed || ex.proxyReq !== this) return;
+  if (
+    !ex.retried &&
+    !ex.hasBody &&
+    !res.headersSent &&
+    this.reusedSocket &&
+    (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+  ) {
+    // The backend closed an idle keep-alive socket just as we reused it: resend once.
+    ex.retried = true;
+    ex.send();
+    return;
+  }
+  ex.status = 502;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // The client's body may be half-read: don't try to reuse its connection.
+  if (ex.hasBody) res.shouldKeepAlive = false;
+  res.writeHead(502, BAD_GATEWAY_HEADERS);
+  res.end(BAD_GATEWAY_BODY);
+}
 
-  private readonly onClientClose = (): void => {
-    if (this.done) return;
-    this.done = true;
-    let status = this.status;
-    if (!this.res.writableFinished) {
-      // The client went away (or we tore the response down): stop the backend exchange.
-      this.proxyReq?.destroy();
-      if (status === 0) status = STATUS_CLIENT_CLOSED;
-    }
-    this.ctx.finish(this.route, status === 0 ? 502 : status, this.t0);
-  };
+function onClientClose(this: ServerResponse): void {
+  const ex = (this as WithExchange)[kExchange];
+  if (ex === undefined || ex.done) return;
+  ex.done = true;
+  let status = ex.status;
+  if (!this.writableFinished) {
+    // The client went away (or we tore the response down): stop the backend exchange.
+    ex.proxyReq?.destroy();
+    if (status === 0) status = STATUS_CLIENT_CLOSED;
+  }
+  ex.ctx.finish(ex.route, status === 0 ? 502 : status, ex.t0);
 }

@@ -1,9 +1,16 @@
 import { actorOf, handler, readJson, type Params } from '@/lib/api/http';
 import { getService, updateService } from '@/lib/services';
+import { getRuntime } from '@/lib/runtime/registry';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = handler(async (_req, { params }: Params<{ name: string }>, db) => getService(db, (await params).name));
+/** The service, with its router's stable address when the runtime has one. */
+export const GET = handler(async (_req, { params }: Params<{ name: string }>, db) => {
+  const service = await getService(db, (await params).name);
+  const runtime = getRuntime();
+  const address = runtime?.serviceAddress ? await runtime.serviceAddress(service.name).catch(() => null) : null;
+  return { ...service, address };
+});
 
 export const PATCH = handler(async (req, { params }: Params<{ name: string }>, db) =>
   updateService(db, (await params).name, await readJson(req), actorOf(req)),
