@@ -33,6 +33,6 @@ export default defineConfig({
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: 'pipe',
-    env: { PORT: String(port), FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_PG_PORT: 'auto', DATABASE_URL: '', FLIGHTDECK_ROUTER_BASE_PORT: '4300' },
+    env: { PORT: String(port), FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_PG_PORT: 'auto', DATABASE_URL: '', FLIGHTDECK_ROUTER_BASE_PORT: process.env.E2E_ROUTER_BASE_PORT ?? '4300' },
   },
 });

@@ -118,8 +118,8 @@ describe('local runtime', () => {
     await w.service({ name: 'inventory-service', replicas: 1 }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
     await w.deploy('inventory-service', { version: '1.0.0' });
     const url = await w.address('inventory-service');
+    const t0 = Date.now();
     const slow = new Promise<{ status: number; version: string; ms: number }>((resolve, reject) => {
-      const t0 = Date.now();
       http
         .get(`${url}/slow?ms=2000`, (res) => {
           res.resume();
@@ -133,9 +133,10 @@ describe('local runtime', () => {
     const r = await slow;
     expect(r).toMatchObject({ status: 200, version: '1.0.0' });
     expect(r.ms).toBeGreaterThanOrEqual(2000);
-    // The old instance was stopped only after its in-flight request finished.
+    // The old instance was stopped only after its in-flight request finished (the request
+    // started after t0 and ran at least 2000 ms; the 100 ms slack is clock granularity).
     const stoppedAt = Date.parse((await w.events(d.id)).find((e) => e.type === 'instances_stopped')!.at);
-    expect(stoppedAt).toBeGreaterThanOrEqual(Date.now() - r.ms + 1900);
+    expect(stoppedAt).toBeGreaterThanOrEqual(t0 + 1900);
   });
 
   it('detects a crashed instance, restarts it, and puts the crash on the timeline', async () => {
@@ -158,6 +159,6 @@ describe('local runtime', () => {
     const traffic = load(url, { concurrency: 4, maxRequests: 100 });
     await expect.poll(() => traffic.samples.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(100);
     const samples = await traffic.stop();
-    expect(samples.every((s) => s.status === 200)).toBe(true);
+    expect(samples.filter((s) => s.status !== 200)).toEqual([]);
   });
 });

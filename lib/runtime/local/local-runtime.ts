@@ -38,6 +38,11 @@ interface Instance {
   stopping: boolean;
   logs: string[];
   restarts: number;
+  /**
+   * False while a supervised restart has not yet answered its health path: the router must not
+   * send it requests (they would be refused) even though its routing-table entry stays put.
+   */
+  routable: boolean;
 }
 
 export interface CrashRecord {
@@ -147,8 +152,10 @@ export class LocalRuntime implements Runtime {
         stopping: false,
         logs: [],
         restarts: 0,
+        routable: true,
       };
       this.instances.set(spec.id, inst);
+      inst.routable = true; // the orchestrator routes to it only once its probe says ready
       await this.spawnInstance(inst);
     }
   }
@@ -217,9 +224,18 @@ export class LocalRuntime implements Runtime {
     });
     if (this.crashes.length > 1000) this.crashes.splice(0, this.crashes.length - 1000);
     this.log(`instance ${inst.spec.id} exited (${reason})${restart ? '; restarting' : ''}`);
+    // Out of the router at once (its table entry stays, so it returns once it answers again):
+    // until then its share of requests goes to the instances still running.
+    inst.routable = false;
+    void this.applyTable(inst.spec.service);
     if (restart) {
       inst.restarts++;
-      void this.spawnInstance(inst).then(() => this.waitListening(inst)).then(() => this.applyTable(inst.spec.service));
+      void this.spawnInstance(inst)
+        .then(() => this.waitListening(inst))
+        .then(() => {
+          if (inst.state === 'running') inst.routable = true;
+          return this.applyTable(inst.spec.service);
+        });
     }
   }
 
@@ -289,7 +305,7 @@ export class LocalRuntime implements Runtime {
     router.setTable(
       table.backends
         .map((b) => ({ b, inst: this.instances.get(b.instanceId) }))
-        .filter(({ inst }) => inst && inst.state === 'running')
+        .filter(({ inst }) => inst && inst.state === 'running' && inst.routable)
         .map(({ b, inst }) => ({ instanceId: b.instanceId, versionId: b.versionId, url: `http://127.0.0.1:${inst!.port}`, weight: b.weight })),
     );
   }
