@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import './globals.css';
 import { Providers } from '@/components/providers';
+import { Nav } from '@/components/nav';
 
 export const metadata: Metadata = {
   title: 'Flightdeck',
@@ -10,11 +12,19 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
-      <body className="min-h-screen bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
-        <header className="border-b border-zinc-200 px-6 py-3 dark:border-zinc-800">
-          <span className="font-semibold tracking-tight">Flightdeck</span>
+      <body className="min-h-screen bg-zinc-50 font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
+        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-2 focus:py-1">
+          Skip to content
+        </a>
+        <header className="sticky top-0 z-10 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
+          <div className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-2">
+            <Link href="/" className="font-semibold tracking-tight">
+              ✈ Flightdeck
+            </Link>
+            <Nav />
+          </div>
         </header>
-        <main className="mx-auto max-w-6xl px-6 py-6">
+        <main id="main" className="mx-auto max-w-7xl px-6 py-6">
           <Providers>{children}</Providers>
         </main>
       </body>

@@ -44,3 +44,9 @@ export async function readEventsAfterCursor(db: Db, after: number, limit = 500):
   });
   return rows.map(toStored);
 }
+
+/** The global event cursor now: a live view that read its data at this point subscribes after it. */
+export async function currentCursor(db: Db): Promise<number> {
+  const row = await db.eventCursor.findUnique({ where: { id: 1 } });
+  return Number(row?.value ?? 0);
+}

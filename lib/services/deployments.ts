@@ -172,10 +172,18 @@ export async function getDeployment(db: Db, id: string) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const d = await db.deployment.findUnique({
     where: { id },
-    include: { service: { select: { name: true } }, toVersion: true, fromVersion: true },
+    include: { service: { select: { name: true, health: true } }, toVersion: true, fromVersion: true },
   });
   if (!d) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const plan = d.plan as unknown as Plan;
+  // Each step in words with the traffic once it is done, for people following the deployment.
+  const described = previewPlan(plan, {
+    health: { ...DEFAULTS.health, ...(d.service.health as Partial<HealthPolicy>) },
+    drainSeconds: 10,
+    missingConfigKeys: [],
+    dependencies: [],
+    lease: null,
+  }).steps.map((s) => ({ index: s.index, kind: s.step.kind, description: s.description, traffic: s.traffic, timing: s.timing }));
   const lease = d.activeFor ? await readLease(db, d.serviceId) : null;
   const progress = d.progress as Progress;
   return {
@@ -194,6 +202,7 @@ export async function getDeployment(db: Db, id: string) {
     plan,
     step: d.cursor,
     totalSteps: plan.steps.length,
+    steps: described,
     reverting: progress.revert ? { outcome: progress.revert.outcome, reason: progress.revert.reason } : null,
     control: d.control,
     lastSeq: d.lastSeq,

@@ -4,3 +4,6 @@ export * from './deployments';
 export * from './rollback';
 export * from './releases';
 export * from './schemas';
+export * from './instances';
+export * from './changes';
+export * from './overview';

@@ -94,6 +94,12 @@ export async function getRelease(db: Db, id: string) {
   };
 }
 
+/** Releases, newest first, each with its items' outcome. */
+export async function listReleases(db: Db, limit = 50) {
+  const rows = await db.release.findMany({ orderBy: { createdAt: 'desc' }, take: limit, select: { id: true } });
+  return Promise.all(rows.map((r) => getRelease(db, r.id)));
+}
+
 /** Move every running release one wave along where possible. Returns how many changed. */
 export async function advanceReleases(ctx: ServiceContext): Promise<number> {
   const clock = ctx.clock ?? systemClock;

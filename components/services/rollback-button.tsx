@@ -1,0 +1,101 @@
+'use client';
+
+import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { useQueryClient } from '@tanstack/react-query';
+import { rollbackAction, type ActionResult } from '@/app/actions';
+import { Button } from '../ui/button';
+import { Dialog } from '../ui/dialog';
+import { InlineError } from '../ui/states';
+
+type RollbackPlan = {
+  mode: 'abort-in-flight' | 'deployment';
+  deploymentId: string | null;
+  from: string | null;
+  target: string | null;
+  skipped: Array<{ semver: string; reason: string }>;
+};
+
+/**
+ * One-click rollback: the click asks the server what a rollback would do right now (a dry
+ * run: target version, abort-in-flight or a fast deployment, versions skipped as bad), the
+ * confirmation says it in words, and confirming does it.
+ */
+export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { service: string; size?: 'sm' | 'md'; label?: string }) {
+  const router = useRouter();
+  const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [plan, setPlan] = useState<RollbackPlan | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+
+  const start = async () => {
+    setOpen(true);
+    setPlan(null);
+    setError(null);
+    const r = (await rollbackAction(service, { dryRun: true })) as ActionResult<RollbackPlan>;
+    if (r.ok) setPlan(r.data);
+    else setError(r.error);
+  };
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    const r = (await rollbackAction(service, {})) as ActionResult<RollbackPlan>;
+    setBusy(false);
+    if (!r.ok) return setError(r.error);
+    setOpen(false);
+    await qc.invalidateQueries();
+    const id = r.data.deploymentId;
+    if (id) router.push(`/deployments/${id}`);
+    else router.refresh();
+  };
+
+  return (
+    <>
+      <Button variant="danger" size={size} onClick={start} data-testid={`rollback-${service}`} aria-haspopup="dialog">
+        {label}
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title={`Roll back ${service}?`} testId="rollback-dialog">
+        {!plan && !error && <p className="text-sm text-zinc-500">Working out the rollback target…</p>}
+        {plan && (
+          <div className="space-y-2 text-sm" data-testid="rollback-plan">
+            {plan.target ? (
+              <p className="text-base">
+                Traffic returns to <strong className="font-mono">v{plan.target}</strong>
+                {plan.from && (
+                  <>
+                    {' '}
+                    from <span className="font-mono">v{plan.from}</span>
+                  </>
+                )}
+                .
+              </p>
+            ) : (
+              <p className="text-base">No earlier version served: the in-flight deployment stops and nothing serves.</p>
+            )}
+            {plan.mode === 'abort-in-flight' ? (
+              <p className="text-zinc-600 dark:text-zinc-400">
+                The deployment in flight is aborted and v{plan.from} is marked bad. Traffic moves back at once; no new instances start.
+              </p>
+            ) : (
+              <p className="text-zinc-600 dark:text-zinc-400">
+                {plan.from ? `v${plan.from} is marked bad and ` : ''}v{plan.target} is deployed blue-green: it starts beside the current version, then traffic switches atomically.
+              </p>
+            )}
+            {plan.skipped.length > 0 && (
+              <p className="text-zinc-600 dark:text-zinc-400">Skipped: {plan.skipped.map((s) => `v${s.semver} (${s.reason})`).join(', ')}</p>
+            )}
+          </div>
+        )}
+        <InlineError error={error} />
+        <div className="mt-4 flex justify-end gap-2">
+          <Button onClick={() => setOpen(false)}>Cancel</Button>
+          <Button variant="danger" onClick={confirm} disabled={!plan || busy} data-testid="rollback-confirm">
+            {busy ? 'Rolling back…' : plan?.target ? `Roll back to v${plan.target}` : 'Roll back'}
+          </Button>
+        </div>
+      </Dialog>
+    </>
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * "What changed": every change across services in time order — deployments and rollbacks
+ * (with their outcome), versions registered (new config) and services registered — with the
+ * service's traffic in the five minutes before and after each change, for incident response.
+ * The traffic comes from the runtime's sliding window (15 minutes for the local runtime), so
+ * older changes show no figures rather than invented ones.
+ */
+import { z } from 'zod';
+import type { Db } from '../db/client';
+import { getRuntime } from '../runtime/registry';
+import { parseInput } from './validate';
+
+export const AROUND_MS = 5 * 60_000;
+
+export type ChangeKind = 'deploy' | 'rollback' | 'version' | 'service';
+
+export interface TrafficAround {
+  requests: number;
+  errors: number;
+  errorRate: number | null;
+}
+
+export interface Change {
+  id: string;
+  kind: ChangeKind;
+  at: string;
+  service: string;
+  actor: string;
+  summary: string;
+  deploymentId: string | null;
+  state: string | null;
+  strategy: string | null;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+  before: TrafficAround | null;
+  after: TrafficAround | null;
+}
+
+const querySchema = z
+  .object({
+    service: z.string().min(1).max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+export async function listChanges(db: Db, query: unknown, now = Date.now()): Promise<Change[]> {
+  const q = parseInput(querySchema, query ?? {});
+  const where = q.service ? { service: { name: q.service } } : {};
+  const [deployments, versions, services] = await Promise.all([
+    db.deployment.findMany({
+      where,
+      orderBy: { createdAt: 'desc' },
+      take: q.limit,
+      include: { service: { select: { name: true } }, toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
+    }),
+    db.version.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, include: { service: { select: { name: true } } } }),
+    db.service.findMany({ where: q.service ? { name: q.service } : {}, orderBy: { createdAt: 'desc' }, take: q.limit }),
+  ]);
+  const changes: Change[] = [
+    ...deployments.map((d): Change => {
+      const verb = d.kind === 'rollback' ? 'Rollback' : `${d.strategy} deploy`;
+      const arrow = `${d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing'} → v${d.toVersion.semver}`;
+      return {
+        id: `deployment:${d.id}`,
+        kind: d.kind === 'rollback' ? 'rollback' : 'deploy',
+        at: d.createdAt.toISOString(),
+        service: d.service.name,
+        actor: d.actor,
+        summary: `${verb} ${arrow}: ${d.state}`,
+        deploymentId: d.id,
+        state: d.state,
+        strategy: d.strategy,
+        from: d.fromVersion?.semver ?? null,
+        to: d.toVersion.semver,
+        reason: d.reason,
+        before: null,
+        after: null,
+      };
+    }),
+    ...versions.map((v): Change => {
+      const keys = Object.keys((v.config ?? {}) as Record<string, unknown>);
+      return {
+        id: `version:${v.id}`,
+        kind: 'version',
+        at: v.createdAt.toISOString(),
+        service: v.service.name,
+        actor: v.createdBy,
+        summary: `Version v${v.semver} registered${keys.length ? ` (config: ${keys.join(', ')})` : ''}`,
+        deploymentId: null,
+        state: v.bad ? 'bad' : null,
+        strategy: null,
+        from: null,
+        to: v.semver,
+        reason: v.badReason,
+        before: null,
+        after: null,
+      };
+    }),
+    ...services.map((s): Change => ({
+      id: `service:${s.id}`,
+      kind: 'service',
+      at: s.createdAt.toISOString(),
+      service: s.name,
+      actor: s.createdBy,
+      summary: `Service ${s.name} registered (${s.replicas} replica${s.replicas === 1 ? '' : 's'})`,
+      deploymentId: null,
+      state: null,
+      strategy: null,
+      from: null,
+      to: null,
+      reason: null,
+      before: null,
+      after: null,
+    })),
+  ];
+  changes.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
+  const out = changes.slice(0, q.limit);
+  await attachTraffic(out, now);
+  return out;
+}
+
+async function attachTraffic(changes: Change[], now: number): Promise<void> {
+  const runtime = getRuntime();
+  if (!runtime) return;
+  const total = async (service: string, from: number, to: number): Promise<TrafficAround | null> => {
+    if (to <= from) return null;
+    const byVersion = await runtime.traffic(service, from, to).catch(() => null);
+    if (!byVersion) return null;
+    let requests = 0;
+    let errors = 0;
+    for (const t of Object.values(byVersion)) {
+      requests += t.requests;
+      errors += t.errors;
+    }
+    return { requests, errors, errorRate: requests > 0 ? errors / requests : null };
+  };
+  await Promise.all(
+    changes
+      .filter((c) => c.kind === 'deploy' || c.kind === 'rollback')
+      .filter((c) => now - Date.parse(c.at) < 15 * 60_000 - AROUND_MS)
+      .map(async (c) => {
+        const at = Date.parse(c.at);
+        c.before = await total(c.service, at - AROUND_MS, at);
+        c.after = await total(c.service, at, Math.min(now, at + AROUND_MS));
+      }),
+  );
+}

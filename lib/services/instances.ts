@@ -1,0 +1,59 @@
+/**
+ * What runs for a service right now, as the runtime sees it: each instance with its version,
+ * whether it is in the router's rotation (and its weight), restarts, exit reason and its last
+ * log lines. Read-only; nothing here touches the database.
+ */
+import type { Db } from '../db/client';
+import { getRuntime } from '../runtime/registry';
+import { findServiceOr404 } from './services';
+
+export type InstanceHealth = 'serving' | 'starting' | 'out-of-rotation' | 'exited';
+
+export interface InstanceView {
+  id: string;
+  version: string;
+  versionId: string;
+  slot: number;
+  state: 'running' | 'exited';
+  health: InstanceHealth;
+  weight: number;
+  startedAt: string;
+  restarts: number;
+  exitCode: number | null;
+  exitReason: string | null;
+  address: string | null;
+  logs: string[];
+}
+
+export async function listInstances(db: Db, serviceName: string, opts: { logLines?: number } = {}): Promise<{ service: string; available: boolean; instances: InstanceView[] }> {
+  const service = await findServiceOr404(db, serviceName);
+  const runtime = getRuntime();
+  if (!runtime) return { service: service.name, available: false, instances: [] };
+  const [list, routes] = await Promise.all([runtime.list(service.name), runtime.getRoutes(service.name)]);
+  const weights = new Map((routes?.backends ?? []).map((b) => [b.instanceId, b.weight]));
+  const lines = Math.max(0, Math.min(opts.logLines ?? 5, 200));
+  const instances = await Promise.all(
+    list.map(async (i): Promise<InstanceView> => {
+      const weight = weights.get(i.id) ?? 0;
+      const health: InstanceHealth = i.state === 'exited' ? 'exited' : weight > 0 ? 'serving' : weights.has(i.id) ? 'out-of-rotation' : 'starting';
+      const logs = lines > 0 && runtime.logs ? await runtime.logs(i.id, lines).catch(() => []) : [];
+      return {
+        id: i.id,
+        version: i.semver,
+        versionId: i.versionId,
+        slot: i.slot,
+        state: i.state,
+        health,
+        weight,
+        startedAt: new Date(i.startedAt).toISOString(),
+        restarts: i.restarts ?? 0,
+        exitCode: i.exitCode ?? null,
+        exitReason: i.exitReason ?? null,
+        address: i.address ?? null,
+        logs,
+      };
+    }),
+  );
+  instances.sort((a, b) => a.version.localeCompare(b.version) || a.slot - b.slot);
+  return { service: service.name, available: true, instances };
+}

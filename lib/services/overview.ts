@@ -1,0 +1,134 @@
+/**
+ * The overview's one read: every service with its live version, instance health, recent
+ * traffic and error rate, the deployment in flight with its progress, and the version a
+ * rollback would return to — so the panel can say "Roll back to v2.2.0" before anyone clicks.
+ */
+import type { Db } from '../db/client';
+import { chooseRollbackTarget } from '../engine';
+import type { Plan } from '../engine';
+import { getRuntime } from '../runtime/registry';
+import { currentCursor } from '../events/read';
+import { listServices } from './services';
+
+const TRAFFIC_WINDOW_MS = 60_000;
+
+export interface ServiceOverview {
+  name: string;
+  description: string;
+  replicas: number;
+  dependencies: string[];
+  liveVersion: string | null;
+  liveSince: string | null;
+  health: { serving: number; running: number; exited: number; status: 'healthy' | 'degraded' | 'down' | 'unknown' | 'idle' };
+  traffic: { windowSeconds: number; requests: number; errors: number; errorRate: number | null } | null;
+  activeDeployment: {
+    id: string;
+    kind: string;
+    state: string;
+    phase: string;
+    strategy: string;
+    from: string | null;
+    to: string;
+    step: number;
+    totalSteps: number;
+    startedAt: string | null;
+  } | null;
+  rollbackTarget: string | null;
+  rollbackNote: string | null;
+}
+
+export async function getOverview(db: Db, now = Date.now()): Promise<{ services: ServiceOverview[]; at: string; cursor: number }> {
+  const cursor = await currentCursor(db);
+  const services = await listServices(db);
+  const ids = services.map((s) => s.id);
+  const [active, history, versions] = await Promise.all([
+    db.deployment.findMany({
+      where: { activeFor: { not: null } },
+      include: { toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
+    }),
+    db.releaseHistory.findMany({ where: { serviceId: { in: ids } }, orderBy: { from: 'asc' } }),
+    db.version.findMany({ where: { serviceId: { in: ids } }, select: { id: true, serviceId: true, semver: true, bad: true } }),
+  ]);
+  const runtime = getRuntime();
+  const out = await Promise.all(
+    services.map(async (s): Promise<ServiceOverview> => {
+      const a = active.find((d) => d.serviceId === s.id);
+      let health: ServiceOverview['health'] = { serving: 0, running: 0, exited: 0, status: 'unknown' };
+      let traffic: ServiceOverview['traffic'] = null;
+      if (runtime) {
+        try {
+          const [list, routes, byVersion] = await Promise.all([
+            runtime.list(s.name),
+            runtime.getRoutes(s.name),
+            runtime.traffic(s.name, now - TRAFFIC_WINDOW_MS, now),
+          ]);
+          const inRotation = new Set((routes?.backends ?? []).filter((b) => b.weight > 0).map((b) => b.instanceId));
+          const running = list.filter((i) => i.state === 'running');
+          const serving = running.filter((i) => inRotation.has(i.id)).length;
+          const exited = list.length - running.length;
+          const status = !s.liveVersion && list.length === 0 ? 'idle' : serving === 0 ? 'down' : serving < s.replicas || exited > 0 ? 'degraded' : 'healthy';
+          health = { serving, running: running.length, exited, status };
+          let requests = 0;
+          let errors = 0;
+          for (const t of Object.values(byVersion)) {
+            requests += t.requests;
+            errors += t.errors;
+          }
+          traffic = { windowSeconds: TRAFFIC_WINDOW_MS / 1000, requests, errors, errorRate: requests ? errors / requests : null };
+        } catch {
+          /* the runtime is unreachable: show unknown rather than fail the page */
+        }
+      }
+      let rollbackTarget: string | null = null;
+      let rollbackNote: string | null = null;
+      if (a) {
+        rollbackTarget = a.fromVersion?.semver ?? null;
+        rollbackNote = `aborts the ${a.strategy} deployment of v${a.toVersion.semver}`;
+      } else if (s.liveVersion) {
+        const own = versions.filter((v) => v.serviceId === s.id);
+        const current = own.find((v) => v.semver === s.liveVersion);
+        try {
+          const choice = chooseRollbackTarget({
+            history: history
+              .filter((h) => h.serviceId === s.id)
+              .map((h) => ({ versionId: h.versionId, semver: own.find((v) => v.id === h.versionId)?.semver ?? '?', from: h.from.getTime(), until: h.until?.getTime() ?? null })),
+            versions: own.map((v) => ({ id: v.id, semver: v.semver, bad: v.bad })),
+            currentVersionId: current?.id ?? null,
+            service: s.name,
+          });
+          rollbackTarget = choice.target.semver;
+        } catch (e) {
+          rollbackNote = (e as Error).message;
+        }
+      }
+      const plan = a?.plan as unknown as Plan | undefined;
+      return {
+        name: s.name,
+        description: s.description,
+        replicas: s.replicas,
+        dependencies: s.dependencies,
+        liveVersion: s.liveVersion,
+        liveSince: s.liveSince,
+        health,
+        traffic,
+        activeDeployment: a
+          ? {
+              id: a.id,
+              kind: a.kind,
+              state: a.state,
+              phase: a.phase,
+              strategy: a.strategy,
+              from: a.fromVersion?.semver ?? null,
+              to: a.toVersion.semver,
+              step: a.cursor,
+              totalSteps: plan?.steps.length ?? 0,
+              startedAt: a.startedAt?.toISOString() ?? null,
+            }
+          : null,
+        rollbackTarget,
+        rollbackNote,
+      };
+    }),
+  );
+  return { services: out, at: new Date(now).toISOString(), cursor };
+}
