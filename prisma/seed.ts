@@ -39,6 +39,24 @@ const SERVICES = [
   },
 ] as const;
 
+/**
+ * Requests per second the demo sends to each service's router (lib/runtime/demo/traffic.ts):
+ * enough on payment-gateway for canary analysis to judge v2.3.0 within its window.
+ */
+export const DEMO_TRAFFIC: Record<string, number> = {
+  'payment-gateway': 50,
+  'auth-service': 5,
+  'api-gateway': 5,
+  'inventory-service': 5,
+  'analytics-pipeline': 2,
+  'notification-service': 2,
+};
+
+/** True when this database holds the demo (its services were registered by the seed). */
+export async function hasDemo(db: Db): Promise<boolean> {
+  return (await db.service.count({ where: { createdBy: ACTOR } })) > 0;
+}
+
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.service.count()) === 0;
 }

@@ -17,7 +17,8 @@ import { hostname } from 'node:os';
 import { getDb } from '../db/client';
 import { prepareDatabase, ROOT } from './database';
 import { startNode } from './node';
-import { isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
+import { DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
+import { startDemoTraffic } from '../runtime/demo/traffic';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -81,9 +82,16 @@ async function main() {
     log('demo: services and versions registered');
     void seedHistory({ db }, log).catch((e) => log(`demo seed stopped: ${(e as Error).message}`));
   }
+  // The demo's own users: a steady trickle of requests to each demo service (loopback only).
+  const demoTraffic =
+    process.env.FLIGHTDECK_DEMO_TRAFFIC !== '0' && runtime.serviceAddress && (await hasDemo(db))
+      ? startDemoTraffic({ rates: DEMO_TRAFFIC, address: (s) => runtime.serviceAddress!(s) })
+      : null;
+  if (demoTraffic) log(`demo: sending traffic to the demo services (${Object.entries(DEMO_TRAFFIC).map(([s, r]) => `${s} ${r}/s`).join(', ')}); FLIGHTDECK_DEMO_TRAFFIC=0 turns it off`);
 
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
+    demoTraffic?.stop();
     await node.close({ abandon: true });
     await cluster?.stop();
     process.exit(0);

@@ -1,0 +1,46 @@
+import { expect, test } from '@playwright/test';
+import { routerAnswers, shot, waitIdle } from './support';
+
+/**
+ * Release manager: registers a version in the panel and deploys it with each strategy,
+ * previewing the plan first, and sees each deployment succeed.
+ */
+test('registers versions and deploys notification-service with each strategy, each succeeding', async ({ page, request }) => {
+  test.setTimeout(420_000);
+  await waitIdle(request, 'notification-service');
+  const rounds = [
+    { version: '1.2.0', strategy: 'rolling', params: { batchSize: '1' } },
+    { version: '1.3.0', strategy: 'blue-green', params: { scaleDownDelaySeconds: '1' } },
+    { version: '1.4.0', strategy: 'canary', params: { steps: '50', windowSeconds: '3', minSamples: '1' } },
+    { version: '1.5.0', strategy: 'recreate', params: {} },
+  ];
+  for (const [i, r] of rounds.entries()) {
+    await page.goto('/services/notification-service');
+    await page.getByTestId('version-open').click();
+    await page.getByTestId('version-semver').fill(r.version);
+    await page.getByTestId('version-config').fill('SMTP_HOST=smtp.internal');
+    if (i === 0) await shot(page, 'release-manager-register-version');
+    await page.getByTestId('version-submit').click();
+    await expect(page.getByTestId(`version-${r.version}`)).toBeVisible();
+
+    await page.getByTestId('deploy-open').click();
+    const dialog = page.getByTestId('deploy-dialog');
+    await dialog.getByTestId('deploy-version').selectOption(r.version);
+    await dialog.getByTestId('deploy-strategy').selectOption(r.strategy);
+    for (const [key, value] of Object.entries(r.params)) await dialog.getByTestId(`deploy-param-${key}`).fill(value);
+    await dialog.getByTestId('deploy-preview').click();
+    await expect(dialog.getByTestId('preflight')).toContainText('preflight ok');
+    await expect(dialog.getByTestId('plan-preview')).toContainText(`v${r.version}`);
+    await shot(page, `release-manager-preview-${r.strategy}`);
+    await dialog.getByTestId('deploy-confirm').click();
+
+    await expect(page).toHaveURL(/\/deployments\/[0-9a-f-]{36}$/);
+    await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 120_000 });
+    await expect(page.locator('[data-testid="timeline"] li[data-type="deployment_completed"]')).toBeVisible();
+    await shot(page, `release-manager-succeeded-${r.strategy}`);
+  }
+  expect(new Set(await routerAnswers(request, 'notification-service', 10))).toEqual(new Set(['1.5.0']));
+  await page.goto('/services/notification-service');
+  await expect(page.getByTestId('service-live')).toHaveText('v1.5.0');
+  await shot(page, 'release-manager-service');
+});

@@ -1,0 +1,32 @@
+import { expect, test } from '@playwright/test';
+import { api, routerAnswers, shot, waitDeployment, waitIdle } from './support';
+
+/**
+ * Incident responder: payment-gateway v2.3.0 is live and failing; from the overview one click
+ * plus its confirmation rolls it back to v2.2.0, and the router then answers v2.2.0.
+ */
+test('one click from the overview rolls payment-gateway back to v2.2.0', async ({ page, request }) => {
+  test.setTimeout(420_000);
+  await waitIdle(request, 'payment-gateway', 300_000);
+  // The incident: someone forced v2.3.0 out with a strategy that does no analysis.
+  const r = await api<{ deployment: { id: string } }>(request, 'POST', '/api/v1/services/payment-gateway/deployments', { version: '2.3.0', strategy: 'rolling', force: true });
+  await waitDeployment(request, r.deployment.id, ['succeeded']);
+  expect(new Set(await routerAnswers(request, 'payment-gateway', 10))).toEqual(new Set(['2.3.0']));
+
+  await page.goto('/');
+  await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.3.0');
+  await shot(page, 'incident-overview-before');
+  await page.getByTestId('rollback-payment-gateway').click();
+  const dialog = page.getByTestId('rollback-dialog');
+  await expect(dialog.getByTestId('rollback-plan')).toContainText('Traffic returns to v2.2.0');
+  await shot(page, 'incident-rollback-confirm');
+  await dialog.getByTestId('rollback-confirm').click();
+
+  await expect(page).toHaveURL(/\/deployments\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 120_000 });
+  await shot(page, 'incident-rollback-done');
+  expect(new Set(await routerAnswers(request, 'payment-gateway', 20))).toEqual(new Set(['2.2.0']));
+  await page.goto('/');
+  await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.2.0');
+  await shot(page, 'incident-overview-after');
+});

@@ -1,0 +1,46 @@
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export type Deployment = { id: string; state: string; lastSeq: number; to: string; from: string | null };
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+export async function api<T>(request: APIRequestContext, method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
+  const res = method === 'GET' ? await request.get(path) : await request.post(path, { data: data ?? {} });
+  const body = await res.json();
+  if (!res.ok()) throw new Error(`${method} ${path} → ${res.status()}: ${JSON.stringify(body)}`);
+  return body as T;
+}
+
+/** Waits until the service has no deployment in flight (the demo seed may still be running one). */
+export async function waitIdle(request: APIRequestContext, service: string, timeout = 240_000) {
+  await expect
+    .poll(async () => {
+      const s = await api<{ deployments: Array<{ state: string }> }>(request, 'GET', `/api/v1/services/${service}`);
+      return s.deployments.some((d) => ['queued', 'running', 'paused'].includes(d.state));
+    }, { timeout, intervals: [1000] })
+    .toBe(false);
+}
+
+export async function waitDeployment(request: APIRequestContext, id: string, states: string[], timeout = 180_000): Promise<Deployment> {
+  let d: Deployment | null = null;
+  await expect
+    .poll(async () => {
+      d = await api<Deployment>(request, 'GET', `/api/v1/deployments/${id}`);
+      return states.includes(d.state);
+    }, { timeout, intervals: [500] })
+    .toBe(true);
+  return d!;
+}
+
+/** The service's router answers every one of `n` requests with `version`. */
+export async function routerAnswers(request: APIRequestContext, service: string, n = 20): Promise<string[]> {
+  const { address } = await api<{ address: string }>(request, 'GET', `/api/v1/services/${service}`);
+  const versions: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await request.get(`${address}/hello`);
+    versions.push(res.ok() ? ((await res.json()) as { version: string }).version : `HTTP ${res.status()}`);
+  }
+  return versions;
+}
