@@ -9,8 +9,8 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   test.setTimeout(420_000);
   await waitIdle(request, 'payment-gateway', 300_000);
   // The incident: someone forced v2.3.0 out with a strategy that does no analysis.
-  const r = await api<{ deployment: { id: string } }>(request, 'POST', '/api/v1/services/payment-gateway/deployments', { version: '2.3.0', strategy: 'rolling', force: true });
-  await waitDeployment(request, r.deployment.id, ['succeeded']);
+  const r = await api<{ id: string }>(request, 'POST', '/api/v1/services/payment-gateway/deployments', { version: '2.3.0', strategy: 'rolling', force: true });
+  await waitDeployment(request, r.id, ['succeeded']);
   expect(new Set(await routerAnswers(request, 'payment-gateway', 10))).toEqual(new Set(['2.3.0']));
 
   await page.goto('/');

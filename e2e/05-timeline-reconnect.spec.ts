@@ -8,12 +8,12 @@ import { api, shot, waitDeployment, waitIdle, type Deployment } from './support'
 test('the timeline has every event once, in order, across a socket disconnect and reconnect', async ({ page, request }) => {
   test.setTimeout(300_000);
   await waitIdle(request, 'auth-service');
-  const r = await api<{ deployment: Deployment }>(request, 'POST', '/api/v1/services/auth-service/deployments', {
+  const r = await api<Deployment>(request, 'POST', '/api/v1/services/auth-service/deployments', {
     version: '1.5.0',
     strategy: 'blue-green',
     params: { scaleDownDelaySeconds: 4 },
   });
-  const id = r.deployment.id;
+  const id = r.id;
   await page.goto(`/deployments/${id}`);
   await expect(page.getByTestId('feed-status')).toHaveText('live');
   await expect(page.locator('[data-testid="timeline"] li').first()).toBeVisible();

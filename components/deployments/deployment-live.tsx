@@ -54,8 +54,9 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
       void e;
       void qc.invalidateQueries({ queryKey: ['deployment', id] });
       void qc.invalidateQueries({ queryKey: ['analysis', id] });
+      if (e.type === 'traffic_shifted' || e.type.startsWith('instances_')) void qc.invalidateQueries({ queryKey: ['instances', initial.service] });
     },
-    [qc, id],
+    [qc, id, initial.service],
   );
   const timeline = useTimeline(id, onEvent);
   const d = q.data;
@@ -115,7 +116,7 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
         <div className="space-y-4">
           <Section title="Progress">
             <Progress step={d.step} total={d.totalSteps} tone={d.state === 'failed' || d.state === 'aborted' ? 'red' : d.state === 'succeeded' ? 'emerald' : 'sky'} />
-            {d.reverting && <p className="mb-2 text-sm text-amber-700 dark:text-amber-400">Reverting ({d.reverting.outcome}): {d.reverting.reason}</p>}
+            {d.reverting && !done && <p className="mb-2 text-sm text-amber-700 dark:text-amber-400">Reverting ({d.reverting.outcome}): {d.reverting.reason}</p>}
             <div className="mt-2">
               <p className="mb-1 text-xs font-medium text-zinc-500">Traffic now</p>
               <TrafficSplit service={d.service} from={d.from} to={d.to} />
