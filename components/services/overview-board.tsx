@@ -6,7 +6,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ServiceOverview } from '@/lib/services/overview';
 import type { Change } from '@/lib/services/changes';
 import { getJson } from '../ui/api';
-import { Badge, StateBadge } from '../ui/badge';
+import { StateBadge } from '../ui/badge';
 import { Empty, ErrorState, Section } from '../ui/states';
 import { Ago } from '../ui/time';
 import { useOverviewFeed } from '../realtime/use-overview-feed';
@@ -102,7 +102,8 @@ function ServiceRow({ s }: { s: ServiceOverview }) {
       <td className="px-3 py-2">
         <StateBadge state={s.health.status} testId={`health-${s.name}`} />
         <span className="ml-2 text-xs tabular-nums text-zinc-500">
-          {s.health.serving}/{s.replicas} serving{s.health.exited ? `, ${s.health.exited} exited` : ''}
+          {s.health.serving === s.replicas || !a ? `${s.health.serving}/${s.replicas} serving` : `${s.health.serving} serving (${s.replicas} wanted)`}
+          {s.health.exited ? `, ${s.health.exited} exited` : ''}
         </span>
       </td>
       <td className="px-3 py-2 text-right tabular-nums">{s.traffic ? s.traffic.requests : '—'}</td>
@@ -131,7 +132,9 @@ function ServiceRow({ s }: { s: ServiceOverview }) {
             <RollbackButton service={s.name} />
           </div>
         ) : (
-          <Badge title={s.rollbackNote ?? undefined}>no target</Badge>
+          <span className="text-xs text-zinc-500" title={s.rollbackNote ?? undefined}>
+            no earlier version
+          </span>
         )}
       </td>
     </tr>
