@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, routerAnswers, shot, waitDeployment, waitIdle } from './support';
+import { api, routerAnswers, shot, waitDeployment, waitIdle, waitSeedDone } from './support';
 
 /**
  * Incident responder: payment-gateway v2.3.0 is live and failing; from the overview one click
@@ -7,11 +7,12 @@ import { api, routerAnswers, shot, waitDeployment, waitIdle } from './support';
  */
 test('one click from the overview rolls payment-gateway back to v2.2.0', async ({ page, request }) => {
   test.setTimeout(420_000);
-  await waitIdle(request, 'payment-gateway', 300_000);
+  await waitSeedDone(request);
+  await waitIdle(request, 'payment-gateway');
   // The incident: someone forced v2.3.0 out with a strategy that does no analysis.
   const r = await api<{ id: string }>(request, 'POST', '/api/v1/services/payment-gateway/deployments', { version: '2.3.0', strategy: 'rolling', force: true });
   await waitDeployment(request, r.id, ['succeeded']);
-  expect(new Set(await routerAnswers(request, 'payment-gateway', 10))).toEqual(new Set(['2.3.0']));
+  expect((await routerAnswers(request, 'payment-gateway', 10)).versions).toEqual(new Set(['2.3.0']));
 
   await page.goto('/');
   await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.3.0');
@@ -25,7 +26,9 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   await expect(page).toHaveURL(/\/deployments\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 120_000 });
   await shot(page, 'incident-rollback-done');
-  expect(new Set(await routerAnswers(request, 'payment-gateway', 20))).toEqual(new Set(['2.2.0']));
+  const after = await routerAnswers(request, 'payment-gateway', 40);
+  expect(after.versions).toEqual(new Set(['2.2.0']));
+  expect(after.statuses).toEqual(new Set([200]));
   await page.goto('/');
   await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.2.0');
   await shot(page, 'incident-overview-after');

@@ -13,6 +13,16 @@ export async function api<T>(request: APIRequestContext, method: 'GET' | 'POST',
   return body as T;
 }
 
+/** The demo seed plays payment-gateway's history last (v2.1.0 → v2.2.0 → the v2.3.0 canary): waits until that canary has ended. */
+export async function waitSeedDone(request: APIRequestContext, timeout = 360_000) {
+  await expect
+    .poll(async () => {
+      const s = await api<{ deployments: Array<{ to: string; strategy: string; state: string }> }>(request, 'GET', '/api/v1/services/payment-gateway');
+      return s.deployments.some((d) => d.to === '2.3.0' && d.strategy === 'canary' && ['succeeded', 'failed', 'aborted'].includes(d.state));
+    }, { timeout, intervals: [2000] })
+    .toBe(true);
+}
+
 /** Waits until the service has no deployment in flight (the demo seed may still be running one). */
 export async function waitIdle(request: APIRequestContext, service: string, timeout = 240_000) {
   await expect
@@ -34,13 +44,15 @@ export async function waitDeployment(request: APIRequestContext, id: string, sta
   return d!;
 }
 
-/** The service's router answers every one of `n` requests with `version`. */
-export async function routerAnswers(request: APIRequestContext, service: string, n = 20): Promise<string[]> {
+/** What the service's router answers to `n` requests: the version in each body (errors carry it too) and the status. */
+export async function routerAnswers(request: APIRequestContext, service: string, n = 20): Promise<{ versions: Set<string>; statuses: Set<number> }> {
   const { address } = await api<{ address: string }>(request, 'GET', `/api/v1/services/${service}`);
-  const versions: string[] = [];
+  const versions = new Set<string>();
+  const statuses = new Set<number>();
   for (let i = 0; i < n; i++) {
     const res = await request.get(`${address}/hello`);
-    versions.push(res.ok() ? ((await res.json()) as { version: string }).version : `HTTP ${res.status()}`);
+    statuses.add(res.status());
+    versions.add(((await res.json().catch(() => ({}))) as { version?: string }).version ?? 'no version');
   }
-  return versions;
+  return { versions, statuses };
 }
