@@ -87,7 +87,7 @@ describe('evaluateAnalysis', () => {
 
 describe('validateAnalysisConfig', () => {
   it('defaults to router error rate and p95 latency', () => {
-    expect(validateAnalysisConfig(undefined)).toEqual({ metrics: defaultMetrics(), intervalSeconds: 10, alpha: 0.001, webhooks: [] });
+    expect(validateAnalysisConfig(undefined)).toEqual({ metrics: defaultMetrics(), alpha: 0.001, webhooks: [] });
   });
   it.each<[unknown, string]>([
     [{ bogus: 1 }, 'unknown analysis key: bogus'],

@@ -62,8 +62,8 @@ export interface AnalysisConfig {
   windowSeconds?: number;
   /** Default minimum requests per cohort. */
   minSamples?: number;
-  /** Seconds between two evaluations (default 10). */
-  intervalSeconds: number;
+  /** Seconds between two evaluations (default: the orchestrator's, 10). */
+  intervalSeconds?: number;
   /** Significance level of the harm tests (default 0.001). */
   alpha: number;
   webhooks: Webhook[];
@@ -206,7 +206,7 @@ export function validateAnalysisConfig(raw: unknown, opts: { maxErrorRate?: numb
       seen.add(m.name);
     }
   }
-  const out: AnalysisConfig = { metrics, intervalSeconds: DEFAULT_INTERVAL_SECONDS, alpha: CANARY_ALPHA, webhooks: [] };
+  const out: AnalysisConfig = { metrics, alpha: CANARY_ALPHA, webhooks: [] };
   if (obj.windowSeconds !== undefined) {
     if (!isFiniteNumber(obj.windowSeconds) || obj.windowSeconds <= 0) bad(`analysis.windowSeconds must be a number > 0, got ${show(obj.windowSeconds)}`, 'analysis.windowSeconds', obj.windowSeconds);
     out.windowSeconds = obj.windowSeconds;

@@ -14,3 +14,4 @@ export * from './state-machine';
 export * from './preflight';
 export * from './stats';
 export * from './analysis';
+export * from './error-budget';

@@ -4,3 +4,5 @@ export * from './deployments';
 export * from './rollback';
 export * from './releases';
 export * from './schemas';
+export * from './analysis';
+export * from './error-budget';
