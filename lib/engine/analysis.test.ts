@@ -52,7 +52,7 @@ describe('evaluateAnalysis', () => {
   it('names metric, values, samples and significance in an abort', () => {
     const d = at(15, readings({ cn: 150, ce: 8, bn: 1350, be: 1 }), 150, 1350);
     expect(d.decisive).toBe('error-rate');
-    expect(d.reason).toMatch(/error-rate: canary 5\.33% vs baseline 0\.07% \(n=150 vs 1350, p=.*\) < 0\.001/);
+    expect(d.reason).toMatch(/error-rate: canary error rate 5\.33% vs baseline 0\.07% \(n=150 vs 1350, p=.*\) < 0\.001/);
     expect(d.reason).toMatch(/285 s of the 300 s window left/);
   });
 

@@ -349,7 +349,8 @@ function judge(m: MetricSpec, r: MetricReading | undefined, input: AnalysisInput
   const b = base.baseline;
   const worse = (x: number, y: number) => (m.direction === 'lower_is_better' ? x - y : y - x);
   const overThreshold = c !== null && m.threshold !== undefined && (m.direction === 'lower_is_better' ? c > m.threshold : c < m.threshold);
-  const cmp = `canary ${fmt(m.kind, c)} vs baseline ${fmt(m.kind, b)}`;
+  const what = m.kind === 'error_rate' ? 'error rate ' : m.kind === 'latency' ? `${m.provider === 'router' ? `p${m.percentile ?? 95} ` : ''}latency ` : '';
+  const cmp = `canary ${what}${fmt(m.kind, c)} vs baseline ${fmt(m.kind, b)}`;
 
   // ---------------- statistical metrics (router samples) ----------------
   if (m.provider === 'router' && m.kind === 'error_rate') {
@@ -378,7 +379,7 @@ function judge(m: MetricSpec, r: MetricReading | undefined, input: AnalysisInput
     const bn = sum(r.baseline.histogram);
     const p = cn > 0 && bn > 0 ? t.pValue : null;
     const res = { ...base, canaryN: cn, baselineN: bn, pValue: p, breached: overThreshold };
-    const full = `p${m.percentile ?? 95} ${cmp} (n=${cn} vs ${bn}${p === null ? '' : `, Mann–Whitney p=${formatPValue(p)}`})`;
+    const full = `${cmp} (n=${cn} vs ${bn}${p === null ? '' : `, Mann–Whitney p=${formatPValue(p)}`})`;
     if (c === null || b === null || cn === 0 || bn === 0) return { ...res, status: 'no_data', reason: `${label}: ${full}: a cohort has no latency samples` };
     const change = worse(c, b);
     const material = change > (m.maxChange ?? DEFAULT_LATENCY_MAX_CHANGE_MS);
