@@ -16,6 +16,7 @@ import type { StrategyName } from '../engine/types';
 import { appendEvents } from '../events/append';
 import { World } from '../testing/fixtures';
 import { runtimeBenchmarks } from './runtime-bench';
+import { canaryBenchmarks } from './canary-bench';
 
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -118,6 +119,7 @@ async function benchOrchestrator(url: string) {
 
 async function main() {
   benchPlanning();
+  await canaryBenchmarks(emit);
   const dir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bench-'));
   const cluster = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data') });
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMetrics, evaluateAnalysis, validateAnalysisConfig, type AnalysisInput, type MetricReading } from './analysis';
-import { mannWhitneyBinned } from './stats';
+import { binomialSurvival, conditionalBinomialTest, mannWhitneyBinned } from './stats';
 import { expectAppError } from './test-utils';
 
 const config = validateAnalysisConfig({});
@@ -119,5 +119,24 @@ describe('mannWhitneyBinned', () => {
   ])('%j vs %j', (a, b, ok) => {
     const { pValue } = mannWhitneyBinned(a, b);
     expect(ok(pValue), String(pValue)).toBe(true);
+  });
+});
+
+describe('binomial tests', () => {
+  it.each<[number, number, number, number]>([
+    [0, 10, 0.3, 1],
+    [11, 10, 0.3, 0],
+    [3, 4, 0.0986, 0.00355],
+    [5, 16, 0.08, 0.0068],
+    [1, 1, 0.5, 0.5],
+    [6, 10, 0.5, 0.376953125],
+    [2, 10, 0.5, 0.9892578125],
+  ])('P(Bin(%d of %d, %d)) ≥ k', (k, n, p, expected) => {
+    expect(binomialSurvival(k, n, p)).toBeCloseTo(expected, 3);
+  });
+  it('the conditional test is not fooled by 3 rare errors', () => {
+    expect(conditionalBinomialTest(3, 265, 1, 2422).pValue).toBeGreaterThan(0.001);
+    expect(conditionalBinomialTest(10, 100, 0, 900).pValue).toBeLessThan(1e-8);
+    expect(conditionalBinomialTest(0, 100, 0, 900).pValue).toBe(1);
   });
 });

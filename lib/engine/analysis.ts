@@ -6,7 +6,8 @@
  *  - promote ONLY when the step's window has fully elapsed, both cohorts have ≥ minSamples
  *    requests, every metric has data and no metric failed;
  *  - abort as soon as a CRITICAL metric shows significant, material harm — error rate by a
- *    one-sided two-proportion z-test against the baseline, latency by a one-sided Mann–Whitney U
+ *    one-sided exact conditional binomial test against the baseline (the two-proportion test,
+ *    exact where errors are rare), latency by a one-sided Mann–Whitney U
  *    test on the latency histograms — or, once the window is complete, breaches its threshold;
  *  - inconclusive (pause for a person) when the window has elapsed without enough samples,
  *    with a metric missing data, or with a non-critical metric failed. Missing data never
@@ -18,7 +19,7 @@
  * row (a single noisy reading does not abort).
  */
 import { AppError } from '../errors/app-error';
-import { mannWhitneyBinned, twoProportionZTest } from './stats';
+import { conditionalBinomialTest, mannWhitneyBinned } from './stats';
 import { formatPValue, formatRate, CANARY_ALPHA, CANARY_EARLY_ABORT_MIN_ERRORS, CANARY_MAX_ERROR_RATE, CANARY_PRACTICAL_MARGIN } from './canary';
 import { isFiniteNumber, isInteger, show } from './validate';
 
@@ -358,7 +359,7 @@ function judge(m: MetricSpec, r: MetricReading | undefined, input: AnalysisInput
     const bn = r.baseline.requests ?? 0;
     const ce = r.canary.errors ?? 0;
     const be = r.baseline.errors ?? 0;
-    const p = cn > 0 && bn > 0 ? twoProportionZTest(ce, cn, be, bn).pValue : null;
+    const p = cn > 0 && bn > 0 ? conditionalBinomialTest(ce, cn, be, bn).pValue : null;
     const res = { ...base, canaryN: cn, baselineN: bn, pValue: p, breached: overThreshold };
     const full = `${cmp} (n=${cn} vs ${bn}${p === null ? '' : `, p=${formatPValue(p)}`})`;
     if (c === null || b === null) return { ...res, status: 'no_data', reason: `${label}: ${full}: a cohort has no requests` };
