@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { RealWorld } from '../testing/real-world';
 import { openLoad } from '../bench/load';
 import { claimDeployment } from './lease';
-import { createDeployment, getDeployment } from '../services/deployments';
+import { controlDeployment, createDeployment, getDeployment } from '../services/deployments';
 import { getAnalysis } from '../services/analysis';
 import { getErrorBudget } from '../services/error-budget';
 import { updateService } from '../services/services';
@@ -27,9 +27,13 @@ afterAll(async () => {
   await tdb.drop();
 });
 
+const leases = new Map<string, NonNullable<Awaited<ReturnType<typeof claimDeployment>>>>();
+
 /** Advance a deployment in real time until `until` holds for it (or it ends). */
 async function drive(id: string, until: (d: Awaited<ReturnType<typeof getDeployment>>) => boolean, timeoutMs = 60_000) {
-  const lease = (await claimDeployment(tdb.db, id, 'canary-test-worker', Date.now()))!;
+  // Keep the lease across calls: driving the same deployment again continues under it.
+  const lease = leases.get(id) ?? (await claimDeployment(tdb.db, id, 'canary-test-worker', Date.now()))!;
+  leases.set(id, lease);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const d = await getDeployment(tdb.db, id);
@@ -178,6 +182,16 @@ describe('canary analysis on real demo-service processes', () => {
     // Still half the traffic on the canary, waiting for a decision; nothing was promoted.
     const v2 = await tdb.db.version.findFirst({ where: { service: { name: 'quiet-svc' }, semver: '2.0.0' } });
     expect((await w.runtime.getRoutes('quiet-svc'))!.backends.some((b) => b.versionId === v2!.id)).toBe(true);
+
+    // A person resumes once traffic is back: a fresh window, and this time enough evidence.
+    const busy = openLoad(url, { rps: 50, maxMs: 30_000 });
+    await controlDeployment(w.ctx, id, 'resume', {}, 'oncall@x');
+    const after = await drive(id, () => false);
+    await busy.stop();
+    expect(after.state).toBe('succeeded');
+    const all = await w.events(id);
+    expect(all.filter((e) => e.type === 'analysis_started')).toHaveLength(2);
+    expect(all.some((e) => e.type === 'analysis_passed')).toBe(true);
   });
 
   it('error budget: 99.9% → 43.2 min; a spent budget freezes deploys unless overridden, and the override is recorded', async () => {
