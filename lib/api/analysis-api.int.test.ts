@@ -97,5 +97,8 @@ describe('canary analysis API', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ service: 'shop', sloAvailability: 99.9, periodDays: 30, budgetMinutes: 43.2, spentMinutes: 0, leftMinutes: 43.2, exhausted: false, frozen: false });
     expectError(await call(B, 'GET', { name: 'nope' }), 404, 'not_found', /service nope not found/);
+    // Shown per service, too.
+    const s = await call(service.GET as Handler<{ name: string }>, 'GET', { name: 'shop' });
+    expect(s.body.errorBudget).toMatchObject({ budgetMinutes: 43.2, leftMinutes: 43.2, frozen: false });
   });
 });

@@ -8,6 +8,7 @@
  *  - canary-detection: canary error rate ∈ {1, 2, 5, 20 %} against a 0.1 % baseline, at 20 and
  *    100 requests/s in total, the canary at its first step's weight (10 %), 300 s window;
  *    median seconds from the start of the window to the abort.
+ *  - canary-latency-detection: +300 ms on the canary, at 20 and 100 requests/s.
  *  - canary-false-abort: ≥ 200 healthy windows (canary identical to the baseline) at several
  *    error rates and loads; how many aborted, and whether any promoted before 300 s.
  */
@@ -224,6 +225,25 @@ export async function canaryDetection(emit: Emit, runs = 41) {
   }
 }
 
+/** +300 ms on the canary (latency-p95 via Mann–Whitney U), same 10 % weight and 300 s window. */
+export async function canaryLatencyDetection(emit: Emit, runs = 21) {
+  for (const rps of [20, 100]) {
+    const times: number[] = [];
+    let promoted = 0;
+    for (let i = 0; i < runs; i++) {
+      const r = await simulateWindow({
+        seed: 500_000 + rps * 100 + i,
+        totalRps: rps,
+        canary: { errorRate: BASELINE_ERROR_RATE, medianMs: HEALTHY_LATENCY.medianMs + 300, sigma: 0.1 },
+        baseline: { errorRate: BASELINE_ERROR_RATE, ...HEALTHY_LATENCY },
+      });
+      if (r.verdict === 'abort') times.push(r.atSeconds);
+      if (r.verdict === 'promote') promoted++;
+    }
+    emit({ bench: 'canary-latency-detection', source: 'simulated', added_latency_ms: 300, rps, canary_weight: CANARY_WEIGHT, window_s: WINDOW_S, runs, aborted: times.length, promoted, median_s_to_abort: median(times) });
+  }
+}
+
 export async function canaryFalseAbort(emit: Emit, perCombo = 100) {
   const combos = [
     { rps: 20, errorRate: 0.001 },
@@ -275,6 +295,7 @@ export async function canaryBenchmarks(emit: Emit): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (name: string) => !only || only.includes(name);
   if (want('canary-detection')) await canaryDetection(emit);
+  if (want('canary-latency-detection')) await canaryLatencyDetection(emit);
   if (want('canary-false-abort')) await canaryFalseAbort(emit);
 }
 

@@ -236,6 +236,10 @@ export async function getDeployment(db: Db, id: string) {
     step: d.cursor,
     totalSteps: plan.steps.length,
     reverting: progress.revert ? { outcome: progress.revert.outcome, reason: progress.revert.reason } : null,
+    /** The running canary verdict (details: GET /api/v1/deployments/{id}/analysis). */
+    analysis: progress.analysis
+      ? { cursor: progress.analysis.cursor, verdict: progress.analysis.verdict, reason: progress.analysis.reason, at: new Date(progress.analysis.at).toISOString() }
+      : null,
     control: d.control,
     lastSeq: d.lastSeq,
     lease: lease && lease.deploymentId === d.id ? lease : null,

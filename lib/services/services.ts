@@ -5,6 +5,7 @@ import { DEFAULTS, type HealthPolicy } from '../engine/types';
 import { validateHealthPolicy } from '../engine/health';
 import { readLease } from '../deploy/lease';
 import { parseInput } from './validate';
+import { budgetOf } from './error-budget';
 import { createServiceSchema, updateServiceSchema } from './schemas';
 
 type ServiceGraphRow = { name: string; dependencies: Array<{ dependsOn: { name: string } }> };
@@ -216,8 +217,10 @@ export async function getService(db: Db, name: string) {
     readLease(db, s.id),
     db.releaseHistory.findMany({ where: { serviceId: s.id }, orderBy: { from: 'desc' }, take: 50, include: { version: { select: { semver: true } } } }),
   ]);
+  const budget = await budgetOf(db, s, Date.now());
   return {
     ...present(s, live.get(s.id)),
+    errorBudget: { ...budget, frozen: budget.freezeWhenSpent && budget.exhausted },
     versions: versions.map(presentVersion),
     deployments: deployments.map((d) => ({
       id: d.id,
