@@ -26,7 +26,8 @@ export async function getAnalysis(db: Db, id: string, now: number) {
     const startedAt = progress.stepStartedAt?.[String(cursor)] ?? null;
     const latest = mine.at(-1);
     const active = d.cursor === cursor && (d.state === 'running' || d.state === 'paused') && !progress.revert;
-    const state = d.cursor > cursor && !progress.revert ? 'passed' : active ? (startedAt === null ? 'pending' : 'running') : startedAt === null ? 'not_started' : 'ended';
+    // The cursor moves past an analysis step only when it passed (or a person promoted it).
+    const state = d.cursor > cursor ? 'passed' : active ? (startedAt === null ? 'pending' : 'running') : startedAt === null ? 'not_started' : 'ended';
     const elapsed = startedAt === null ? 0 : ((active ? now : (latest?.at.getTime() ?? startedAt)) - startedAt) / 1000;
     const series = (config?.metrics ?? []).map((m) => ({
       metric: m.name,
