@@ -16,6 +16,7 @@ import type { StrategyName } from '../engine/types';
 import { appendEvents } from '../events/append';
 import { World } from '../testing/fixtures';
 import { runtimeBenchmarks } from './runtime-bench';
+import { canaryBenchmarks } from './canary-bench';
 
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -117,7 +118,14 @@ async function benchOrchestrator(url: string) {
 }
 
 async function main() {
-  benchPlanning();
+  // BENCH_ONLY=a,b runs only those benches (by their "bench" name); the database starts only if one needs it.
+  const only = process.env.BENCH_ONLY?.split(',');
+  const want = (name: string) => !only || only.includes(name);
+  if (want('engine-plan')) benchPlanning();
+  await canaryBenchmarks(emit);
+  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency'];
+  const needDb = want('event-append') || want('orchestrator-deployment') || (!process.argv.includes('--no-runtime') && runtimeBenches.some(want));
+  if (!needDb) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bench-'));
   const cluster = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data') });
   try {
@@ -127,9 +135,9 @@ async function main() {
     await admin.end();
     const url = withDatabase(cluster.url, 'bench');
     await migrate(url);
-    await benchEvents(url);
-    await benchOrchestrator(url);
-    if (!process.argv.includes('--no-runtime')) await runtimeBenchmarks(url, emit);
+    if (want('event-append')) await benchEvents(url);
+    if (want('orchestrator-deployment')) await benchOrchestrator(url);
+    if (!process.argv.includes('--no-runtime') && runtimeBenches.some(want)) await runtimeBenchmarks(url, emit);
   } finally {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -14,7 +14,9 @@ import type { Db, Prisma } from '../db/client';
 import { appendEvents, type NewEvent, type Tx } from '../events/append';
 import {
   assessHealth,
-  evaluateCanaryStep,
+  evaluateAnalysis,
+  validateAnalysisConfig,
+  type AnalysisConfig,
   planRevert,
   type CanaryParams,
   type HealthPolicy,
@@ -29,6 +31,8 @@ import { DEFAULTS } from '../engine/types';
 import type { Backend, InstanceSpec, InstanceStatus, Runtime } from '../runtime/types';
 import { fence, releaseLease, type LeaseHandle } from './lease';
 import { runHook, type HookResult } from './hooks';
+import { sendAlerts, type AnalysisAlert } from './alerts';
+import { measureAll } from '../metrics';
 
 export interface Progress {
   /** cursor → epoch ms at which that step began (analysis windows, delays) */
@@ -41,6 +45,8 @@ export interface Progress {
     reason: string;
     markBad: boolean;
   };
+  /** The latest analysis evaluation (running verdict) and value-only threshold breaches in a row. */
+  analysis?: { cursor: number; verdict: string; reason: string; at: number; breaches: Record<string, number> };
   /** `${phase}:${index}` → epoch ms a hook was started, to tell a re-run after a crash. */
   hookStarted?: Record<string, number>;
 }
@@ -253,55 +259,8 @@ export class Orchestrator {
         return { status: 'continue' };
       }
 
-      case 'analysis': {
-        const key = String(d.cursor);
-        const startedAt = progress.stepStartedAt?.[key];
-        if (startedAt === undefined) {
-          await this.commit(h, { phase, progress: { ...progress, stepStartedAt: { ...progress.stepStartedAt, [key]: this.now() } } as Prisma.InputJsonValue }, [
-            {
-              type: 'analysis_started',
-              message: `Analysis of canary step ${step.canaryStep + 1} at ${step.weight}% started: window ${step.windowSeconds} s, at least ${step.minSamples} requests per cohort`,
-              data: { ...step },
-            },
-          ]);
-          return { status: 'continue' };
-        }
-        if (control.promote && control.promote.cursor === d.cursor) {
-          await this.commit(h, { cursor: next }, [
-            { type: 'promoted', message: `Promoted manually by ${control.promote.actor}, skipping the rest of the analysis`, data: { cursor: d.cursor } },
-          ], control.promote.actor, (tx) => consumePromote(tx, d.id));
-          return { status: 'continue' };
-        }
-        const now = this.now();
-        const traffic = await this.runtime.traffic(d.service.name, startedAt, now);
-        const canary = traffic[d.toVersionId] ?? { requests: 0, errors: 0 };
-        const baseline = (d.fromVersionId && traffic[d.fromVersionId]) || { requests: 0, errors: 0 };
-        const decision = evaluateCanaryStep({
-          startedAt,
-          now,
-          windowSeconds: step.windowSeconds,
-          minSamples: step.minSamples,
-          canary: { requests: canary.requests, errors: canary.errors },
-          baseline: { requests: baseline.requests, errors: baseline.errors },
-          maxErrorRate: (plan.params as CanaryParams).maxErrorRate,
-        });
-        const data = { ...decision, canary, baseline, elapsedSeconds: (now - startedAt) / 1000, step };
-        switch (decision.verdict) {
-          case 'promote':
-            await this.commit(h, { cursor: next }, [{ type: 'analysis_passed', message: `Analysis passed: ${decision.reason}`, data }]);
-            return { status: 'continue' };
-          case 'abort':
-            await this.commit(h, {}, [{ type: 'analysis_failed', message: `Analysis failed: ${decision.reason}`, data }]);
-            return this.beginRevert(h, d, 'failed', `canary analysis failed: ${decision.reason}`, true);
-          case 'inconclusive':
-            await this.commit(h, { state: 'paused', phase: 'inconclusive: waiting for a person' }, [
-              { type: 'analysis_inconclusive', message: `Analysis inconclusive, paused for a person: ${decision.reason}`, data },
-            ]);
-            return { status: 'wait', ms: 1000 };
-          default:
-            return { status: 'wait', ms: Math.max(1, Math.min(this.analysisIntervalMs, decision.remainingSeconds * 1000 || this.analysisIntervalMs)) };
-        }
-      }
+      case 'analysis':
+        return this.analyse(h, d, plan, progress, control, step, phase);
 
       case 'hold': {
         if (control.promote && control.promote.cursor === d.cursor) {
@@ -329,6 +288,181 @@ export class Orchestrator {
         if (left > 0) return { status: 'wait', ms: left };
         await this.commit(h, { cursor: next }, [{ type: 'delay_finished', message: `Waited ${step.seconds} s: ${step.reason}`, data: {} }]);
         return { status: 'continue' };
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ analysis
+
+  /**
+   * One evaluation of a canary analysis step: measure every metric (canary and baseline over
+   * the same window), ask the engine, store every reading, act on the verdict.
+   */
+  private async analyse(
+    h: LeaseHandle,
+    d: Loaded,
+    plan: Plan,
+    progress: Progress,
+    control: Control,
+    step: Extract<Step, { kind: 'analysis' }>,
+    phase: string,
+  ): Promise<AdvanceResult> {
+    const key = String(d.cursor);
+    const next = d.cursor + 1;
+    const startedAt = progress.stepStartedAt?.[key];
+    const last = progress.analysis;
+    // First evaluation, or a person resumed after an inconclusive end: (re)start the window.
+    const restart = startedAt !== undefined && last?.cursor === d.cursor && last.verdict === 'inconclusive';
+    if (startedAt === undefined || restart) {
+      const now = this.now();
+      await this.commit(
+        h,
+        {
+          phase,
+          progress: {
+            ...progress,
+            stepStartedAt: { ...progress.stepStartedAt, [key]: now },
+            analysis: { cursor: d.cursor, verdict: 'wait', reason: 'window started', at: now, breaches: {} },
+          } as unknown as Prisma.InputJsonValue,
+        },
+        [
+          restart
+            ? {
+                type: 'analysis_restarted',
+                message: `Analysis of canary step ${step.canaryStep + 1} resumed: a new ${step.windowSeconds} s window starts`,
+                data: { ...step },
+              }
+            : {
+                type: 'analysis_started',
+                message: `Analysis of canary step ${step.canaryStep + 1} at ${step.weight}% started: window ${step.windowSeconds} s, at least ${step.minSamples} requests per cohort`,
+                data: { ...step, metrics: analysisConfigOf(plan, d).metrics.map((m) => m.name) },
+              },
+        ],
+      );
+      return { status: 'continue' };
+    }
+    if (control.promote && control.promote.cursor === d.cursor) {
+      await this.commit(h, { cursor: next }, [
+        { type: 'promoted', message: `Promoted manually by ${control.promote.actor}, skipping the rest of the analysis`, data: { cursor: d.cursor } },
+      ], control.promote.actor, (tx) => consumePromote(tx, d.id));
+      return { status: 'continue' };
+    }
+    const config = analysisConfigOf(plan, d);
+    const now = this.now();
+    const { samples, readings } = await measureAll(config, {
+      service: d.service.name,
+      canary: { versionId: d.toVersionId, semver: d.toVersion.semver },
+      baseline: d.fromVersion ? { versionId: d.fromVersion.id, semver: d.fromVersion.semver } : null,
+      fromMs: startedAt,
+      toMs: now,
+      runtime: this.runtime,
+    });
+    const priorBreaches = last?.cursor === d.cursor ? (last.breaches ?? {}) : {};
+    const decision = evaluateAnalysis({
+      startedAt,
+      now,
+      windowSeconds: step.windowSeconds,
+      minSamples: step.minSamples,
+      samples,
+      config,
+      readings,
+      priorBreaches,
+    });
+    const breaches = Object.fromEntries(decision.metrics.map((m) => [m.name, m.breached ? (priorBreaches[m.name] ?? 0) + 1 : 0]));
+    const at = new Date(now);
+    const store = async (tx: Tx) => {
+      await tx.analysisMeasurement.createMany({
+        data: decision.metrics.map((m) => ({
+          deploymentId: d.id,
+          cursor: d.cursor,
+          canaryStep: step.canaryStep,
+          weight: step.weight,
+          at,
+          elapsedSeconds: decision.elapsedSeconds,
+          metric: m.name,
+          canaryValue: finiteOrNull(m.canary),
+          baselineValue: finiteOrNull(m.baseline),
+          canaryN: m.canaryN,
+          baselineN: m.baselineN,
+          pValue: finiteOrNull(m.pValue),
+          status: m.status,
+          canarySamples: samples.canary,
+          baselineSamples: samples.baseline,
+          verdict: decision.verdict,
+          reason: decision.reason,
+        })),
+      });
+    };
+    const nextProgress = {
+      ...progress,
+      analysis: { cursor: d.cursor, verdict: decision.verdict, reason: decision.reason, at: now, breaches },
+    } as unknown as Prisma.InputJsonValue;
+    const decisive = decision.metrics.find((m) => m.name === decision.decisive) ?? null;
+    const data = {
+      verdict: decision.verdict,
+      reason: decision.reason,
+      metric: decisive?.name ?? null,
+      canary: decisive?.canary ?? null,
+      baseline: decisive?.baseline ?? null,
+      canaryN: decisive?.canaryN ?? null,
+      baselineN: decisive?.baselineN ?? null,
+      pValue: decisive?.pValue ?? null,
+      samples: decision.samples,
+      elapsedSeconds: decision.elapsedSeconds,
+      remainingSeconds: decision.remainingSeconds,
+      metrics: decision.metrics,
+      step,
+    };
+    switch (decision.verdict) {
+      case 'promote':
+        await this.commit(h, { cursor: next, progress: nextProgress }, [{ type: 'analysis_passed', message: `Analysis passed: ${decision.reason}`, data }], SYSTEM, store);
+        return { status: 'continue' };
+      case 'abort': {
+        await this.commit(h, { progress: nextProgress }, [{ type: 'analysis_failed', message: `Analysis failed: ${decision.reason}`, data }], SYSTEM, store);
+        if (config.webhooks.length) {
+          const alert: AnalysisAlert = {
+            event: 'canary_analysis_failed',
+            deploymentId: d.id,
+            service: d.service.name,
+            version: d.toVersion.semver,
+            baselineVersion: d.fromVersion?.semver ?? null,
+            reason: decision.reason,
+            metric: data.metric,
+            canary: data.canary,
+            baseline: data.baseline,
+            canaryN: data.canaryN,
+            baselineN: data.baselineN,
+            pValue: data.pValue,
+            elapsedSeconds: decision.elapsedSeconds,
+            windowSeconds: decision.windowSeconds,
+            at: at.toISOString(),
+          };
+          // Not awaited: the revert must not wait for a receiver. The outcome goes on the timeline.
+          void sendAlerts(config.webhooks, alert).then(
+            (results) =>
+              this.db
+                .$transaction((tx) =>
+                  appendEvents(tx, d.id, [{
+                    type: 'alert_sent',
+                    message: `Alerted ${results.filter((r) => r.ok).length} of ${results.length} webhook(s)${results.some((r) => !r.ok) ? `; failed: ${results.filter((r) => !r.ok).map((r) => `${r.url} (${r.error ?? r.status})`).join(', ')}` : ''}`,
+                    data: { results },
+                  }], SYSTEM, new Date(this.now())),
+                )
+                .catch((e: unknown) => this.o.log?.(`recording webhook results for ${d.id} failed: ${String(e)}`)),
+            (e: unknown) => this.o.log?.(`webhooks for ${d.id} failed: ${String(e)}`),
+          );
+        }
+        return this.beginRevert(h, { ...d, progress: nextProgress } as Loaded, 'failed', `canary analysis failed: ${decision.reason}`, true);
+      }
+      case 'inconclusive':
+        await this.commit(h, { state: 'paused', phase: 'inconclusive: waiting for a person', progress: nextProgress }, [
+          { type: 'analysis_inconclusive', message: `Analysis inconclusive, paused for a person (resume for a new window, promote, or abort): ${decision.reason}`, data },
+        ], SYSTEM, store);
+        return { status: 'wait', ms: 1000 };
+      default: {
+        await this.commit(h, { progress: nextProgress }, [], SYSTEM, store);
+        const interval = config.intervalSeconds !== undefined ? config.intervalSeconds * 1000 : this.analysisIntervalMs;
+        return { status: 'wait', ms: Math.max(1, Math.min(interval, decision.remainingSeconds * 1000 || interval)) };
       }
     }
   }
@@ -586,6 +720,15 @@ export class Orchestrator {
     }
     return { service: d.service.name, backends };
   }
+}
+
+function finiteOrNull(v: number | null): number | null {
+  return v !== null && Number.isFinite(v) ? v : null;
+}
+
+/** The plan's analysis config; plans made before analysis configs existed use the service's. */
+export function analysisConfigOf(plan: Plan, d: { service: { analysis: unknown } }): AnalysisConfig {
+  return plan.analysis ?? validateAnalysisConfig(d.service.analysis, { maxErrorRate: (plan.params as CanaryParams).maxErrorRate });
 }
 
 /** Remove only the promote request: an abort requested meanwhile must survive. */

@@ -11,6 +11,7 @@ import type { Db } from '../db/client';
 import type { Runtime } from '../runtime/types';
 import { PgBus } from '../events/bus';
 import { advanceReleases } from '../services/releases';
+import { recordAllTrafficMinutes } from '../services/error-budget';
 import { WORK_CHANNEL } from '../services/deployments';
 import { claimLeases, claimOwnLeases, renewLease, type LeaseHandle } from './lease';
 import { Orchestrator } from './orchestrator';
@@ -43,6 +44,7 @@ export class Worker {
   private wake: (() => void) | null = null;
   private bus: PgBus | null = null;
   private readonly wakers = new Map<string, () => void>();
+  private sampler: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly o: WorkerOptions) {
     this.owner = o.owner ?? defaultOwner();
@@ -72,6 +74,11 @@ export class Worker {
       if (mine.length) this.log(`resumed ${mine.length} deployment(s) this worker was running before it restarted`);
     }
     this.loopPromise = this.loop();
+    // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
+    this.sampler = setInterval(() => {
+      recordAllTrafficMinutes(this.o.db, this.o.runtime, Date.now()).catch((e: unknown) => this.log(`traffic sampling failed: ${String(e)}`));
+    }, 60_000);
+    this.sampler.unref();
   }
 
   private launch(h: LeaseHandle, how: 'claimed' | 'resumed' = 'claimed'): void {
@@ -102,6 +109,7 @@ export class Worker {
   /** Stop claiming work. `abandon` leaves running deployments to be taken over (crash-like). */
   async stop(opts: { abandon?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    if (this.sampler) clearInterval(this.sampler);
     this.wake?.();
     await this.bus?.close();
     await this.loopPromise;

@@ -192,7 +192,11 @@ function checkCohort(name: string, c: CohortCounts): void {
 }
 
 /**
- * Decide one canary analysis step.
+ * Decide one canary analysis step on error counts alone.
+ *
+ * @deprecated The orchestrator decides with `evaluateAnalysis` (analysis.ts): several metrics
+ * from providers, an exact test for rare errors, latency by Mann–Whitney U. Kept for callers
+ * that only have counts (it uses the two-proportion z-test, which over-trusts rare errors).
  *
  *  - abort   — any time, when the canary is significantly worse (one-sided two-proportion
  *              z-test, p < alpha) AND worse by more than CANARY_PRACTICAL_MARGIN; before the

@@ -13,3 +13,5 @@ export * from './dependencies';
 export * from './state-machine';
 export * from './preflight';
 export * from './stats';
+export * from './analysis';
+export * from './error-budget';

@@ -7,6 +7,8 @@
  * idempotently, so a crash at any point resumes at the same step.
  */
 
+import type { AnalysisConfig } from './analysis';
+
 export type StrategyName = 'rolling' | 'blue-green' | 'canary' | 'recreate';
 export const STRATEGIES: readonly StrategyName[] = ['rolling', 'blue-green', 'canary', 'recreate'];
 
@@ -158,6 +160,8 @@ export interface Plan {
   batches?: number[][];
   /** Canary: the weights in order, ending at 100. */
   weights?: number[];
+  /** Canary: the analysis config in force (service default merged with the deployment's override). */
+  analysis?: AnalysisConfig;
 }
 
 // ---------------------------------------------------------------- observation

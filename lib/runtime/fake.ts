@@ -17,8 +17,10 @@ import {
   type InstanceStatus,
   type Runtime,
   type RoutingTable,
+  type VersionLatency,
   type VersionTraffic,
 } from './types';
+import { bucketIndex, HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './local/metrics';
 
 export type FakeAction =
   | { seq: number; at: number; kind: 'start'; instanceId: string; versionId: string; slot: number }
@@ -31,6 +33,7 @@ interface FakeInstance {
   status: InstanceStatus;
   warmupMs: number;
   errorRate: number;
+  latencyMs: number;
 }
 
 type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
@@ -92,6 +95,7 @@ export class FakeRuntime implements Runtime {
         status,
         warmupMs: Number(env.DEMO_WARMUP_SECONDS ?? 0) * 1000,
         errorRate: Number(env.DEMO_ERROR_RATE ?? 0),
+        latencyMs: Number(env.DEMO_LATENCY_MS ?? 0),
       });
       this.push({ at: now, kind: 'start', instanceId: spec.id, versionId: spec.versionId, slot: spec.slot });
     }
@@ -181,6 +185,20 @@ export class FakeRuntime implements Runtime {
         t.serverErrors += errors;
       }
     });
+    return out;
+  }
+
+  /** Every modelled request takes 1 ms plus the instance's DEMO_LATENCY_MS. */
+  async latency(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionLatency>> {
+    const traffic = await this.traffic(service, fromMs, toMs);
+    const out: Record<string, VersionLatency> = {};
+    for (const [versionId, t] of Object.entries(traffic)) {
+      const inst = [...this.instances.values()].find((x) => x.spec.versionId === versionId);
+      const ms = 1 + (inst?.latencyMs ?? 0);
+      const counts = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
+      counts[bucketIndex(ms)] = t.requests;
+      out[versionId] = { boundsMs: [...LATENCY_BOUNDS_MS], counts, maxMs: ms };
+    }
     return out;
   }
 }

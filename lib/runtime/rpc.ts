@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Runtime } from './types';
 
-const METHODS = ['start', 'list', 'probe', 'setRoutes', 'getRoutes', 'drainAndStop', 'traffic', 'serviceAddress', 'logs', 'crashesAfter'] as const;
+const METHODS = ['start', 'list', 'probe', 'setRoutes', 'getRoutes', 'drainAndStop', 'traffic', 'latency', 'serviceAddress', 'logs', 'crashesAfter'] as const;
 type Method = (typeof METHODS)[number];
 
 /** What a runtime may offer beyond the Runtime interface (the local driver does). */
@@ -76,6 +76,7 @@ export class RemoteRuntime implements Runtime, RuntimeExtras {
   getRoutes: Runtime['getRoutes'] = (s) => this.call('getRoutes', s);
   drainAndStop: Runtime['drainAndStop'] = (f, i, d) => this.call('drainAndStop', f, i, d);
   traffic: Runtime['traffic'] = (s, a, b) => this.call('traffic', s, a, b);
+  latency: NonNullable<Runtime['latency']> = (s, a, b) => this.call('latency', s, a, b);
   serviceAddress = (s: string) => this.call<string>('serviceAddress', s);
   logs = (i: string, lines?: number) => this.call<string[]>('logs', i, lines);
   crashesAfter = (after: number) => this.call<unknown[]>('crashesAfter', after);

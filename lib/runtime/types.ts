@@ -77,6 +77,19 @@ export interface Runtime {
   drainAndStop(fence: Fence, instanceIds: string[], drainTimeoutMs: number): Promise<void>;
   /** Requests and errors per version id over [fromMs, toMs). */
   traffic(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>>;
+  /**
+   * Latency histograms per version id over [fromMs, toMs): `counts[i]` requests took at most
+   * `boundsMs[i]` ms (and more than the previous bound); the last count is over the last bound.
+   * Optional: a runtime without it gives canary analysis no latency data (never a pass).
+   */
+  latency?(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionLatency>>;
+}
+
+export interface VersionLatency {
+  boundsMs: number[];
+  counts: number[];
+  /** Largest latency seen in the window (caps percentile estimates). */
+  maxMs: number;
 }
 
 export class StaleFenceError extends Error {

@@ -13,7 +13,8 @@ import { appendEvents, type Tx } from '../events/append';
 import { readEvents } from '../events/read';
 import { createLease, readLease } from '../deploy/lease';
 import type { Control, Progress } from '../deploy/orchestrator';
-import { missingConfigKeys, nextState, planDeployment, previewPlan, type Plan } from '../engine';
+import { missingConfigKeys, nextState, planDeployment, previewPlan, validateAnalysisConfig, type AnalysisConfig, type Plan } from '../engine';
+import { budgetOf } from './error-budget';
 import { DEFAULTS, type HealthPolicy, type Hooks, type StrategyName } from '../engine/types';
 import { parseInput } from './validate';
 import { controlActionSchema, controlBodySchema, createDeploymentSchema, type ControlAction } from './schemas';
@@ -50,6 +51,10 @@ export interface DeployRequest {
   kind?: 'deploy' | 'rollback';
   releaseId?: string;
   reason?: string;
+  /** Canary analysis override, merged over the service's analysis defaults. */
+  analysis?: Record<string, unknown>;
+  /** Deploy through an error-budget freeze (recorded with the actor). */
+  override?: boolean;
 }
 
 /** Everything a deployment needs decided before acting: plan, preflight, preview. */
@@ -59,8 +64,18 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest) {
   const live = await liveVersionOf(db, service.id);
   const strategy = (req.strategy ?? service.defaultStrategy) as StrategyName;
   const baseParams = strategy === service.defaultStrategy ? (service.strategyParams as Record<string, unknown>) : {};
-  const params = { ...baseParams, ...(req.params ?? {}) };
+  const params: Record<string, unknown> = { ...baseParams, ...(req.params ?? {}) };
   const hooks = service.hooks as unknown as Hooks;
+  let analysis: AnalysisConfig | undefined;
+  if (strategy === 'canary' && req.kind !== 'rollback') {
+    const maxErrorRate = typeof params.maxErrorRate === 'number' ? params.maxErrorRate : undefined;
+    analysis = validateAnalysisConfig({ ...(service.analysis as Record<string, unknown>), ...(req.analysis ?? {}) }, { maxErrorRate });
+    // The analysis config's window and minimum are defaults under the canary params' own.
+    if (analysis.windowSeconds !== undefined && params.windowSeconds === undefined) params.windowSeconds = analysis.windowSeconds;
+    if (analysis.minSamples !== undefined && params.minSamples === undefined) params.minSamples = analysis.minSamples;
+  } else if (req.analysis !== undefined) {
+    throw new AppError('invalid', `analysis applies to canary deployments only, not ${strategy}`, { field: 'analysis', strategy });
+  }
   const plan: Plan = planDeployment({
     strategy,
     params,
@@ -69,6 +84,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest) {
     hooks,
     kind: req.kind ?? 'deploy',
   });
+  if (analysis && plan.steps.some((st) => st.kind === 'analysis')) plan.analysis = analysis;
   const health: HealthPolicy = { ...DEFAULTS.health, ...(service.health as Partial<HealthPolicy>) };
   const missing = missingConfigKeys(service.requiredConfigKeys, version.config as Record<string, string>);
   const graph = await dependencyGraph(db);
@@ -112,8 +128,22 @@ export async function createDeploymentTx(
       version: p.version.semver,
     });
   }
-  const id = randomUUID();
   const now = new Date(clock.now());
+  let budgetOverride: Record<string, unknown> | null = null;
+  if (p.service.budgetFreeze && req.kind !== 'rollback') {
+    const budget = await budgetOf(tx, p.service, now.getTime());
+    if (budget.exhausted) {
+      const figures = `${budget.spentMinutes} of ${budget.budgetMinutes} min spent over ${budget.periodDays} days (SLO ${budget.sloAvailability}%)`;
+      if (!req.override) {
+        throw new AppError('conflict', `the error budget of ${p.service.name} is spent (${figures}); deploys are frozen — an admin may pass override: true`, {
+          service: p.service.name,
+          budget,
+        });
+      }
+      budgetOverride = { actor, figures, budget };
+    }
+  }
+  const id = randomUUID();
   await createLease(tx, { serviceId: p.service.id, serviceName: p.service.name, deploymentId: id, ttlSeconds: leaseTtl(ctx), now });
   try {
     await tx.deployment.create({
@@ -149,6 +179,9 @@ export async function createDeploymentTx(
         message: `${req.kind === 'rollback' ? 'Rollback' : 'Deployment'} of ${p.service.name} to v${p.version.semver} queued by ${actor} (${p.strategy})`,
         data: { strategy: p.strategy, to: p.version.semver, from: p.live?.semver ?? null, kind: req.kind ?? 'deploy', reason: req.reason ?? null },
       },
+      ...(budgetOverride
+        ? [{ type: 'budget_freeze_overridden', message: `Error-budget freeze overridden by ${actor}: ${String(budgetOverride.figures)}`, data: budgetOverride }]
+        : []),
     ],
     actor,
     now,
@@ -159,7 +192,15 @@ export async function createDeploymentTx(
 
 export async function createDeployment(ctx: ServiceContext, serviceName: string, input: unknown, actor: string) {
   const body = parseInput(createDeploymentSchema, input);
-  const req: DeployRequest = { serviceName, version: body.version, strategy: body.strategy, params: body.params, force: body.force };
+  const req: DeployRequest = {
+    serviceName,
+    version: body.version,
+    strategy: body.strategy,
+    params: body.params,
+    force: body.force,
+    analysis: body.analysis,
+    override: body.override,
+  };
   if (body.dryRun) {
     const p = await prepareDeployment(ctx.db, req);
     return { dryRun: true as const, service: p.service.name, from: p.live?.semver ?? null, to: p.version.semver, bad: p.version.bad, preview: p.preview };
@@ -204,6 +245,10 @@ export async function getDeployment(db: Db, id: string) {
     totalSteps: plan.steps.length,
     steps: described,
     reverting: progress.revert ? { outcome: progress.revert.outcome, reason: progress.revert.reason } : null,
+    /** The running canary verdict (details: GET /api/v1/deployments/{id}/analysis). */
+    analysis: progress.analysis
+      ? { cursor: progress.analysis.cursor, verdict: progress.analysis.verdict, reason: progress.analysis.reason, at: new Date(progress.analysis.at).toISOString() }
+      : null,
     control: d.control,
     lastSeq: d.lastSeq,
     lease: lease && lease.deploymentId === d.id ? lease : null,

@@ -7,3 +7,5 @@ export * from './schemas';
 export * from './instances';
 export * from './changes';
 export * from './overview';
+export * from './analysis';
+export * from './error-budget';

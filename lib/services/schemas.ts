@@ -77,6 +77,10 @@ export const createServiceSchema = z
       .object({ availability: z.number().gt(0).lt(100), latencyMs: z.number().int().positive().optional() })
       .strict()
       .optional(),
+    /** Canary analysis defaults; validated in depth by the engine (validateAnalysisConfig). */
+    analysis: z.record(z.string(), z.unknown()).optional(),
+    /** Refuse deploys while the error budget is spent (an override is recorded). */
+    budgetFreeze: z.boolean().optional(),
   })
   .strict();
 export type CreateServiceInput = z.input<typeof createServiceSchema>;
@@ -105,6 +109,10 @@ export const createDeploymentSchema = z
     dryRun: z.boolean().default(false),
     /** Deploy a version even though it is marked bad. */
     force: z.boolean().default(false),
+    /** Canary analysis override for this deployment, merged over the service's defaults. */
+    analysis: z.record(z.string(), z.unknown()).optional(),
+    /** Deploy although the service's error budget is spent and deploys are frozen (recorded). */
+    override: z.boolean().default(false),
   })
   .strict();
 export type CreateDeploymentInput = z.input<typeof createDeploymentSchema>;

@@ -1,10 +1,11 @@
 import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
-import { assertAcyclic, validateStrategyParams } from '../engine';
+import { assertAcyclic, validateAnalysisConfig, validateStrategyParams } from '../engine';
 import { DEFAULTS, type HealthPolicy } from '../engine/types';
 import { validateHealthPolicy } from '../engine/health';
 import { readLease } from '../deploy/lease';
 import { parseInput } from './validate';
+import { budgetOf } from './error-budget';
 import { createServiceSchema, updateServiceSchema } from './schemas';
 
 type ServiceGraphRow = { name: string; dependencies: Array<{ dependsOn: { name: string } }> };
@@ -39,6 +40,7 @@ export async function createService(db: Db, input: unknown, actor: string) {
   const data = parseInput(createServiceSchema, input);
   const health = checkedHealth(data.health);
   validateStrategyParams(data.defaultStrategy, data.strategyParams);
+  if (data.analysis !== undefined) validateAnalysisConfig(data.analysis);
   if (data.dependencies.includes(data.name)) {
     throw new AppError('invalid', `dependency cycle: ${data.name} → ${data.name}`, { cycle: [data.name, data.name] });
   }
@@ -58,6 +60,8 @@ export async function createService(db: Db, input: unknown, actor: string) {
           strategyParams: data.strategyParams as Prisma.InputJsonValue,
           sloAvailability: data.slo?.availability ?? 99.9,
           sloLatencyMs: data.slo?.latencyMs ?? null,
+          analysis: (data.analysis ?? {}) as Prisma.InputJsonValue,
+          budgetFreeze: data.budgetFreeze ?? false,
           createdBy: actor,
           dependencies: { create: deps.map((d) => ({ dependsOnId: d.id })) },
         },
@@ -97,6 +101,11 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
       patch.sloAvailability = data.slo.availability;
       patch.sloLatencyMs = data.slo.latencyMs ?? null;
     }
+    if (data.analysis !== undefined) {
+      validateAnalysisConfig(data.analysis);
+      patch.analysis = data.analysis as Prisma.InputJsonValue;
+    }
+    if (data.budgetFreeze !== undefined) patch.budgetFreeze = data.budgetFreeze;
     if (data.dependencies !== undefined) {
       const names = [...new Set(data.dependencies)];
       const graph = await dependencyGraph(tx);
@@ -134,6 +143,8 @@ function present(
     strategyParams: unknown;
     sloAvailability: number;
     sloLatencyMs: number | null;
+    analysis: unknown;
+    budgetFreeze: boolean;
     createdAt: Date;
     createdBy: string;
     dependencies: Array<{ dependsOn: { name: string } }>;
@@ -153,6 +164,8 @@ function present(
     defaultStrategy: s.defaultStrategy,
     strategyParams: s.strategyParams,
     slo: { availability: s.sloAvailability, latencyMs: s.sloLatencyMs },
+    analysis: s.analysis,
+    budgetFreeze: s.budgetFreeze,
     dependencies: s.dependencies.map((d) => d.dependsOn.name).sort(),
     dependents: s.dependents.map((d) => d.service.name).sort(),
     liveVersion: live?.semver ?? null,
@@ -204,8 +217,10 @@ export async function getService(db: Db, name: string) {
     readLease(db, s.id),
     db.releaseHistory.findMany({ where: { serviceId: s.id }, orderBy: { from: 'desc' }, take: 50, include: { version: { select: { semver: true } } } }),
   ]);
+  const budget = await budgetOf(db, s, Date.now());
   return {
     ...present(s, live.get(s.id)),
+    errorBudget: { ...budget, frozen: budget.freezeWhenSpent && budget.exhausted },
     versions: versions.map(presentVersion),
     deployments: deployments.map((d) => ({
       id: d.id,

@@ -20,7 +20,7 @@ import {
   type InstanceStatus,
   type Runtime,
   type RoutingTable,
-  type VersionTraffic,
+  type VersionLatency, VersionTraffic,
 } from '../types';
 import { ServiceRouter } from './router';
 import { combinedPrometheusText } from './metrics';
@@ -349,6 +349,11 @@ export class LocalRuntime implements Runtime {
   async traffic(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>> {
     const router = this.routers.get(service);
     return router ? router.traffic(fromMs, toMs) : {};
+  }
+
+  async latency(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionLatency>> {
+    const router = this.routers.get(service);
+    return router ? router.histograms(fromMs, toMs) : {};
   }
 
   /** Prometheus text for every service's router. */

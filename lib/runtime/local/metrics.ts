@@ -303,6 +303,18 @@ export class RouterMetrics {
     return out;
   }
 
+  /** Latency histogram counts (HISTOGRAM_BUCKETS long, bounds LATENCY_BOUNDS_MS + Inf) per version. */
+  histograms(fromMs: number, toMs: number): Record<string, { boundsMs: number[]; counts: number[]; maxMs: number }> {
+    const nowMs = this.now();
+    const out: Record<string, { boundsMs: number[]; counts: number[]; maxMs: number }> = {};
+    for (const [v, s] of this.series) {
+      s.pruneWindow(nowMs);
+      const { counts, maxMs } = s.histogram(fromMs, toMs, nowMs);
+      if (counts.some((c) => c > 0)) out[v] = { boundsMs: [...LATENCY_BOUNDS_MS], counts: [...counts], maxMs };
+    }
+    return out;
+  }
+
   /** Prometheus text exposition format 0.0.4, cumulative since this object was created. */
   prometheusText(service: string): string {
     return combinedPrometheusText([{ service, metrics: this }]);

@@ -481,6 +481,11 @@ export class ServiceRouter {
     return this.metrics.latency(fromMs, toMs);
   }
 
+  /** Latency histograms per version over [fromMs, toMs), for Mann–Whitney tests. */
+  histograms(fromMs: number, toMs: number) {
+    return this.metrics.histograms(fromMs, toMs);
+  }
+
   /** Prometheus text exposition (0.0.4) of this router's cumulative metrics. */
   prometheusText(): string {
     return this.metrics.prometheusText(this.service);
