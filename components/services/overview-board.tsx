@@ -108,7 +108,9 @@ function ServiceRow({ s }: { s: ServiceOverview }) {
       </td>
       <td className="px-3 py-2 text-right tabular-nums">{s.traffic ? s.traffic.requests : '—'}</td>
       <td className={`px-3 py-2 text-right tabular-nums ${errorRate !== null && errorRate >= 0.01 ? 'font-semibold text-red-600 dark:text-red-400' : ''}`}>{pct(errorRate, 2)}</td>
-      <td className="px-3 py-2 text-xs text-zinc-500">—</td>
+      <td className="px-3 py-2 text-xs">
+        <Budget b={s.errorBudget} />
+      </td>
       <td className="px-3 py-2">
         {a ? (
           <Link href={`/deployments/${a.id}`} className="block max-w-72 hover:underline" data-testid={`inflight-${s.name}`}>
@@ -138,5 +140,22 @@ function ServiceRow({ s }: { s: ServiceOverview }) {
         )}
       </td>
     </tr>
+  );
+}
+
+function Budget({ b }: { b: ServiceOverview['errorBudget'] }) {
+  if (!b) return <span className="text-zinc-500">—</span>;
+  const left = Math.max(0, 1 - b.spentFraction);
+  const tone = b.exhausted ? 'bg-red-500' : left < 0.25 ? 'bg-amber-500' : 'bg-emerald-500';
+  return (
+    <div className="w-36" title={`SLO ${b.sloAvailability} %: ${b.budgetMinutes} min of errors allowed per 30 days`}>
+      <div className="h-1.5 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800">
+        <div className={`h-full ${tone}`} style={{ width: `${Math.round(left * 100)}%` }} />
+      </div>
+      <div className={`mt-0.5 tabular-nums ${b.exhausted ? 'font-semibold text-red-600 dark:text-red-400' : 'text-zinc-500'}`}>
+        {b.exhausted ? `spent (${(-b.leftMinutes).toFixed(1)} min over)` : `${b.leftMinutes.toFixed(1)} of ${b.budgetMinutes.toFixed(1)} min left`}
+        {b.frozen && ' · deploys frozen'}
+      </div>
+    </div>
   );
 }

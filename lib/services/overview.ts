@@ -9,6 +9,7 @@ import type { Plan } from '../engine';
 import { getRuntime } from '../runtime/registry';
 import { currentCursor } from '../events/read';
 import { listServices } from './services';
+import { budgetOf } from './error-budget';
 
 const TRAFFIC_WINDOW_MS = 60_000;
 
@@ -35,19 +36,21 @@ export interface ServiceOverview {
   } | null;
   rollbackTarget: string | null;
   rollbackNote: string | null;
+  errorBudget: { sloAvailability: number; budgetMinutes: number; leftMinutes: number; spentFraction: number; exhausted: boolean; frozen: boolean } | null;
 }
 
 export async function getOverview(db: Db, now = Date.now()): Promise<{ services: ServiceOverview[]; at: string; cursor: number }> {
   const cursor = await currentCursor(db);
   const services = await listServices(db);
   const ids = services.map((s) => s.id);
-  const [active, history, versions] = await Promise.all([
+  const [active, history, versions, budgetRows] = await Promise.all([
     db.deployment.findMany({
       where: { activeFor: { not: null } },
       include: { toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
     }),
     db.releaseHistory.findMany({ where: { serviceId: { in: ids } }, orderBy: { from: 'asc' } }),
     db.version.findMany({ where: { serviceId: { in: ids } }, select: { id: true, serviceId: true, semver: true, bad: true } }),
+    db.service.findMany({ where: { id: { in: ids } }, select: { id: true, sloAvailability: true, budgetFreeze: true } }),
   ]);
   const runtime = getRuntime();
   const out = await Promise.all(
@@ -102,6 +105,8 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
         }
       }
       const plan = a?.plan as unknown as Plan | undefined;
+      const budgetRow = budgetRows.find((b) => b.id === s.id);
+      const b = budgetRow ? await budgetOf(db, budgetRow, now).catch(() => null) : null;
       return {
         name: s.name,
         description: s.description,
@@ -127,6 +132,9 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
           : null,
         rollbackTarget,
         rollbackNote,
+        errorBudget: b
+          ? { sloAvailability: b.sloAvailability, budgetMinutes: b.budgetMinutes, leftMinutes: b.leftMinutes, spentFraction: b.spentFraction, exhausted: b.exhausted, frozen: b.freezeWhenSpent && b.exhausted }
+          : null,
       };
     }),
   );

@@ -142,6 +142,11 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
             </dd>
             <dt className="text-zinc-500">SLO</dt>
             <dd>{s.slo.availability} % availability{s.slo.latencyMs ? `, ${s.slo.latencyMs} ms` : ''}</dd>
+            <dt className="text-zinc-500">Error budget</dt>
+            <dd className={s.errorBudget.exhausted ? 'font-semibold text-red-600 dark:text-red-400' : ''} data-testid="error-budget">
+              {s.errorBudget.leftMinutes.toFixed(1)} of {s.errorBudget.budgetMinutes.toFixed(1)} min left over {s.errorBudget.periodDays} days ({s.errorBudget.requests} requests, {s.errorBudget.errors} errors)
+              {s.errorBudget.frozen && ' · deploys frozen until it recovers (an admin may override)'}
+            </dd>
             <dt className="text-zinc-500">Pre-deploy hooks</dt>
             <dd className="text-xs">{hooks.pre.length ? hooks.pre.map((h) => `${h.name} (${h.command ?? h.url})`).join(' → ') : '—'}</dd>
             <dt className="text-zinc-500">Post-deploy hooks</dt>
