@@ -85,7 +85,11 @@ async function main() {
   // The demo's own users: a steady trickle of requests to each demo service (loopback only).
   const demoTraffic =
     process.env.FLIGHTDECK_DEMO_TRAFFIC !== '0' && runtime.serviceAddress && (await hasDemo(db))
-      ? startDemoTraffic({ rates: DEMO_TRAFFIC, address: (s) => runtime.serviceAddress!(s) })
+      ? startDemoTraffic({
+          rates: DEMO_TRAFFIC,
+          // Only once a version serves: the demo's users arrive after the first deployment.
+          address: async (s) => ((await runtime.getRoutes(s))?.backends.some((b) => b.weight > 0) ? runtime.serviceAddress!(s) : null),
+        })
       : null;
   if (demoTraffic) log(`demo: sending traffic to the demo services (${Object.entries(DEMO_TRAFFIC).map(([s, r]) => `${s} ${r}/s`).join(', ')}); FLIGHTDECK_DEMO_TRAFFIC=0 turns it off`);
 
