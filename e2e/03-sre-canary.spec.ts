@@ -23,7 +23,9 @@ test('the canary of payment-gateway v2.3.0 is aborted automatically, and the tim
   await expect(failed).toBeVisible();
   await expect(failed).toContainText(/error rate/i);
   await expect(page.getByTestId('deployment-reason')).toContainText(/analysis failed/i);
-  await expect(page.getByTestId('canary-verdict')).toContainText(/fail/i);
+  await expect(page.getByTestId('canary-verdict-badge')).toHaveText('failed');
+  await expect(page.getByTestId('canary-verdict')).toContainText(/canary error rate [\d.]+% vs baseline/);
+  await expect(page.getByTestId('canary-chart-error-rate')).toBeVisible();
   await shot(page, 'sre-canary-aborted');
 
   const service = await api<{ liveVersion: string; versions: Array<{ version: string; bad: boolean }> }>(request, 'GET', '/api/v1/services/payment-gateway');

@@ -123,10 +123,10 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
             </div>
             <ol className="mt-3 max-h-48 space-y-0.5 overflow-y-auto text-xs" data-testid="plan-steps">
               {d.steps.map((s, i) => {
-                const state = i < d.step ? 'done' : i === d.step && !done ? 'now' : 'todo';
+                const state = i < d.step ? 'done' : i === d.step && !done ? 'now' : i === d.step && d.state !== 'succeeded' ? 'stopped' : 'todo';
                 return (
-                  <li key={s.index} className={`flex gap-2 rounded px-1 ${state === 'now' ? 'bg-sky-100 font-medium dark:bg-sky-500/20' : state === 'done' ? 'text-zinc-500' : ''}`}>
-                    <span className="w-4">{state === 'done' ? '✓' : state === 'now' ? '▶' : ''}</span>
+                  <li key={s.index} className={`flex gap-2 rounded px-1 ${state === 'now' ? 'bg-sky-100 font-medium dark:bg-sky-500/20' : state === 'stopped' ? 'bg-red-100 font-medium text-red-800 dark:bg-red-500/20 dark:text-red-300' : state === 'done' ? 'text-zinc-500' : ''}`}>
+                    <span className="w-4">{state === 'done' ? '✓' : state === 'now' ? '▶' : state === 'stopped' ? '✗' : ''}</span>
                     <span className="flex-1">{s.description}</span>
                     <span className="tabular-nums text-zinc-500">{s.traffic.serving ? `${s.traffic.newPercent} % new` : ''}</span>
                   </li>
