@@ -41,6 +41,8 @@ type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
 export class FakeRuntime implements Runtime {
   readonly log: FakeAction[] = [];
   private instances = new Map<string, FakeInstance>();
+  /** Each instance's DEMO_ERROR_RATE, kept after it stops: traffic it served in the past still erred at that rate. */
+  private readonly errorRateOf = new Map<string, number>();
   private routes = new Map<string, Array<{ at: number; table: RoutingTable }>>();
   private load = new Map<string, number>();
   private fences = new Map<string, number>();
@@ -90,6 +92,7 @@ export class FakeRuntime implements Runtime {
       };
       if (missing.length) Object.assign(status, { state: 'exited', exitCode: 78, exitReason: `missing required env keys: ${missing.join(', ')}` });
       else if (crash) Object.assign(status, { state: 'exited', exitCode: 1, exitReason: 'crashed on start (DEMO_CRASH_ON_START)' });
+      this.errorRateOf.set(spec.id, Number(env.DEMO_ERROR_RATE ?? 0));
       this.instances.set(spec.id, {
         spec,
         status,
@@ -176,8 +179,7 @@ export class FakeRuntime implements Runtime {
       for (const b of h.table.backends) {
         if (b.weight <= 0) continue;
         const requests = Math.floor((rps * (end - start) * b.weight) / total / 1000);
-        const inst = [...this.instances.values()].find((x) => x.spec.id === b.instanceId);
-        const errorRate = inst?.errorRate ?? 0;
+        const errorRate = this.errorRateOf.get(b.instanceId) ?? 0;
         const errors = Math.round(requests * errorRate);
         const t = (out[b.versionId] ??= { requests: 0, errors: 0, serverErrors: 0 });
         t.requests += requests;
