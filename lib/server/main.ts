@@ -18,6 +18,7 @@ import { getDb } from '../db/client';
 import { prepareDatabase, ROOT } from './database';
 import { startNode } from './node';
 import { isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
+import { ensureFirstAdmin } from '../auth/bootstrap';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -76,6 +77,7 @@ async function main() {
   log(`panel and API on http://localhost:${port} (health: /api/health)`);
 
   const db = getDb();
+  await ensureFirstAdmin(db, process.env, log);
   if (process.env.FLIGHTDECK_SEED !== '0' && (await isEmpty(db))) {
     await seedCatalog({ db });
     log('demo: services and versions registered');
