@@ -40,10 +40,36 @@ export async function readJson(req: Request): Promise<unknown> {
   const text = await req.text();
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AppError('bad_request', `request body over ${MAX_BODY_BYTES} bytes`, { limit: MAX_BODY_BYTES });
   if (text.trim() === '') return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (e) {
     throw new AppError('bad_request', `malformed JSON body: ${(e as Error).message}`);
+  }
+  checkShape(body);
+  return body;
+}
+
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refused before any validation, named, instead of a 500 further down: nesting deeper than
+ * MAX_JSON_DEPTH (recursive code would overflow the stack) and NUL characters (PostgreSQL
+ * stores none in text or jsonb). Iterative, so hostile input cannot overflow it either.
+ */
+function checkShape(root: unknown): void {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) throw new AppError('bad_request', 'request body contains a NUL character (\\u0000), which no field accepts');
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_JSON_DEPTH) throw new AppError('bad_request', `request body nested deeper than ${MAX_JSON_DEPTH} levels`);
+      for (const [k, child] of Object.entries(v)) {
+        if (k.includes('\u0000')) throw new AppError('bad_request', 'request body contains a NUL character (\\u0000), which no field accepts');
+        stack.push([child, depth + 1]);
+      }
+    }
   }
 }
 

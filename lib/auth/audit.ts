@@ -43,9 +43,9 @@ export const auditQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
     /** Entries with an id below this (paging backwards). */
     before: z.coerce.bigint().positive().optional(),
-    actor: z.string().max(320).optional(),
+    actor: z.string().max(320).regex(/^[^\u0000]*$/, 'must not contain NUL').optional(),
     outcome: z.enum(['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'error']).optional(),
-    action: z.string().max(200).optional(),
+    action: z.string().max(200).regex(/^[^\u0000]*$/, 'must not contain NUL').optional(),
   })
   .strict();
 

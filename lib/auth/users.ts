@@ -44,7 +44,11 @@ export async function createUser(db: Db, input: unknown, actor: string) {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function findUserOr404(db: Db, idOrEmail: string) {
-  const row = UUID.test(idOrEmail) ? await db.user.findUnique({ where: { id: idOrEmail } }) : await db.user.findUnique({ where: { email: idOrEmail.toLowerCase() } });
+  const row = UUID.test(idOrEmail)
+    ? await db.user.findUnique({ where: { id: idOrEmail } })
+    : /^[^\s@\u0000]{1,200}@[^\s@\u0000]{1,200}$/.test(idOrEmail)
+      ? await db.user.findUnique({ where: { email: idOrEmail.toLowerCase() } })
+      : null;
   if (!row) throw new AppError('not_found', `user ${idOrEmail} not found`);
   return row;
 }

@@ -4,6 +4,6 @@ import { updateUser } from '@/lib/auth/users';
 export const dynamic = 'force-dynamic';
 
 /** PATCH {name?, password?, role?, serviceScope?, disabled?} — by id or email. */
-export const PATCH = handler('admin', async (req, { params }: Params<{ id: string }>, db) => updateUser(db, decodeURIComponent((await params).id), await readJson(req), actorOf(req)), {
+export const PATCH = handler('admin', async (req, { params }: Params<{ id: string }>, db) => updateUser(db, (await params).id, await readJson(req), actorOf(req)), {
   action: 'user.update',
 });
