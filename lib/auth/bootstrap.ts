@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import { audit } from './audit';
 import { hashPassword } from './password';
 
-export async function ensureFirstAdmin(db: Db, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<void> {
+export async function ensureFirstAdmin(db: Db, env: Record<string, string | undefined>, log: (m: string) => void): Promise<void> {
   const email = (env.FLIGHTDECK_ADMIN_EMAIL || 'admin@localhost').trim().toLowerCase();
   if ((await db.user.count()) > 0) {
     log(`sign in at /login (users exist already; FLIGHTDECK_ADMIN_* are only read on an empty database)`);
