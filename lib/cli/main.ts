@@ -50,6 +50,7 @@ class Api {
     private readonly io: Io,
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are JSON the server documents (openapi.json)
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
@@ -62,6 +63,7 @@ class Api {
       throw new CliError(EXIT.unknown, `cannot reach ${this.base}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
     }
     const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are JSON the server documents (openapi.json)
     let json: any = null;
     try {
       json = text ? JSON.parse(text) : null;
