@@ -1,10 +1,12 @@
 import { getDb } from '@/lib/db/client';
 import { listServices } from '@/lib/services';
+import { requireUser } from '@/lib/auth/next';
 
 export const dynamic = 'force-dynamic';
 
 /** Overview: every service, its live version and any deployment in flight. */
 export default async function OverviewPage() {
+  await requireUser();
   const services = await listServices(getDb());
   return (
     <section>
