@@ -32,6 +32,7 @@ import * as logoutRoute from '@/app/api/v1/auth/logout/route';
 import * as loginRoute from '@/app/api/v1/auth/login/route';
 import * as openapi from '@/app/api/v1/openapi.json/route';
 import * as metrics from '@/app/metrics/route';
+import { openApiDocument } from '../api/openapi';
 
 type H = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 interface Route {
@@ -162,6 +163,14 @@ describe('access control on every route', () => {
     };
     walk(path.resolve('app'));
     expect(new Set([...ROUTES.map((r) => r.file), ...PUBLIC])).toEqual(new Set(files));
+  });
+
+  it('the OpenAPI document lists every REST v1 route with the role it needs', () => {
+    const doc = openApiDocument() as { paths: Record<string, Record<string, { 'x-flightdeck-role': string }>> };
+    for (const r of ROUTES.filter((x) => x.file.startsWith('api/v1/'))) {
+      const p = '/' + r.file.replace(/\/route\.ts$/, '').replace(/\[(\w+)\]/g, '{$1}');
+      expect(doc.paths[p]?.[r.method.toLowerCase()]?.['x-flightdeck-role'], `${r.method} ${p}`).toBe(r.role);
+    }
   });
 
   it.each(ROUTES.map((r) => [`${r.method} ${r.file}`, r] as const))('%s: anonymous → 401, audited; nothing written', async (_n, r) => {
