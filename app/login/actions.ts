@@ -9,7 +9,8 @@ import { SESSION_COOKIE } from '@/lib/auth/principal';
 import { sameOrigin } from '@/lib/auth/origin';
 import { audit } from '@/lib/auth/audit';
 
-export type LoginState = { error?: string } | undefined;
+/** On failure: the message, and the email to put back (React resets the form after an action). */
+export type LoginState = { error?: string; email?: string } | undefined;
 
 function safeNext(raw: FormDataEntryValue | null): string {
   const s = typeof raw === 'string' ? raw : '/';
@@ -19,12 +20,13 @@ function safeNext(raw: FormDataEntryValue | null): string {
 export async function signIn(_prev: LoginState, form: FormData): Promise<LoginState> {
   const h = await headers();
   const ip = h.get('x-forwarded-for')?.split(',')[0]?.trim() || null;
-  if (!sameOrigin(h)) return { error: 'cross-site sign-in refused' };
+  const email = String(form.get('email') ?? '');
+  if (!sameOrigin(h)) return { error: 'cross-site sign-in refused', email };
   let signed;
   try {
-    signed = await login(getDb(), { email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') }, { ip, userAgent: h.get('user-agent') });
+    signed = await login(getDb(), { email, password: String(form.get('password') ?? '') }, { ip, userAgent: h.get('user-agent') });
   } catch (e) {
-    return { error: isAppError(e) ? e.message : 'sign-in failed; see the server log' };
+    return { error: isAppError(e) ? e.message : 'sign-in failed; see the server log', email };
   }
   const secure = h.get('x-forwarded-proto') === 'https';
   (await cookies()).set(SESSION_COOKIE, signed.secret, cookieOptions(secure, signed.expiresAt));

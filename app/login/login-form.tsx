@@ -11,7 +11,7 @@ export function LoginForm({ next }: { next: string }) {
       <input type="hidden" name="next" value={next} />
       <label className="block text-sm">
         <span className="mb-1 block text-zinc-600 dark:text-zinc-400">Email</span>
-        <input name="email" type="email" autoComplete="username" required className={input} />
+        <input key={state?.email ?? ''} name="email" type="email" autoComplete="username" required defaultValue={state?.email ?? ''} className={input} />
       </label>
       <label className="block text-sm">
         <span className="mb-1 block text-zinc-600 dark:text-zinc-400">Password</span>
