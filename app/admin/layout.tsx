@@ -1,6 +1,5 @@
 import Link from 'next/link';
 import { requireUser } from '@/lib/auth/next';
-import { UserMenu } from '@/components/auth/user-menu';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,14 +7,13 @@ export default async function AdminLayout({ children }: { children: React.ReactN
   const p = await requireUser();
   return (
     <section>
-      <div className="mb-6 flex items-center justify-between">
+      <div className="mb-6">
         <nav className="flex gap-4 text-sm font-medium">
           <Link href="/">Overview</Link>
           <Link href="/admin/users">Users</Link>
           <Link href="/admin/tokens">API tokens</Link>
           <Link href="/admin/audit">Audit log</Link>
         </nav>
-        <UserMenu />
       </div>
       {p.role === 'admin' ? (
         children

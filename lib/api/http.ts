@@ -146,11 +146,14 @@ export function handler<C>(a: Required | Fn<C>, b?: Fn<C>, c?: RouteOptions<C>) 
       });
     };
     try {
+      // A cookie-borne (or credential-less, like sign-in) mutation from another site is refused;
+      // a bearer token is no ambient credential, so it needs no such check.
+      if (mutating && !req.headers.get('authorization') && !sameOrigin(req.headers, req.url)) {
+        throw new AppError('forbidden', 'cross-site request refused (Origin does not match this site)');
+      }
       if (required !== 'public') {
         principal = await resolvePrincipal(db, { authorization: req.headers.get('authorization'), cookie: req.headers.get('cookie') });
         if (!principal) throw new AppError('unauthorized', 'sign in, or send an API token as "Authorization: Bearer <token>"');
-        const viaCookie = !req.headers.get('authorization');
-        if (mutating && viaCookie && !sameOrigin(req.headers, req.url)) throw new AppError('forbidden', 'cross-site request refused (Origin does not match this site)');
         principals.set(req, principal);
         targets = opts.services ? [...new Set(await opts.services(req, ctx, db))] : [];
         const d = decide(principal, required, targets);

@@ -100,6 +100,15 @@ describe('sign-in', () => {
     expect(https.headers.get('set-cookie')).toMatch(/; Secure$/);
   });
 
+  it('a sign-in posted from another site is refused before the password is even checked', async () => {
+    const res = await loginRoute.POST(
+      new Request('http://localhost/x', { method: 'POST', headers: { origin: 'https://evil.example', host: 'localhost' }, body: JSON.stringify({ email: 'gina@example.com', password: 'gina-password-1' }) }),
+      { params: Promise.resolve({}) } as never,
+    );
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
   it(`repeated bad sign-ins are blocked: after ${LOGIN_MAX_FAILURES} failures even the right password gets 429 until the window passes`, async () => {
     await createUser(tdb.db, { email: 'hank@example.com', password: 'hank-password-1', role: 'viewer' }, 'setup');
     for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {

@@ -57,7 +57,11 @@ export async function login(db: Db, input: unknown, meta: ClientMeta = {}, now =
   const user = await db.user.findUnique({ where: { email } });
   const ok = user ? await verifyPassword(raw.password, user.passwordHash) : (await verifyPassword(raw.password, await dummyHash()), false);
   if (!user || !ok || user.disabled) {
-    await db.loginFailure.create({ data: { email, ip, at: now } });
+    await db.$transaction([
+      db.loginFailure.create({ data: { email, ip, at: now } }),
+      // Failures older than the window count for nothing: keep the table small.
+      db.loginFailure.deleteMany({ where: { at: { lt: since } } }),
+    ]);
     await audit(db, { actor: email, action: 'login', target: `user:${email}`, outcome: 'denied', status: 401, ip: meta.ip, details: { reason: user?.disabled && ok ? 'disabled' : 'bad credentials' } });
     throw new AppError('unauthorized', 'wrong email or password');
   }
@@ -68,6 +72,7 @@ export async function login(db: Db, input: unknown, meta: ClientMeta = {}, now =
     db.session.create({ data: { tokenHash: sha256(secret), userId: user.id, expiresAt, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 500) ?? null } }),
     db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } }),
     db.loginFailure.deleteMany({ where: { email } }),
+    db.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: now } } }),
   ]);
   await audit(db, { actor: email, action: 'login', target: `user:${email}`, outcome: 'ok', status: 200, ip: meta.ip });
   return { secret, expiresAt, user: { id: user.id, email: user.email, name: user.name, role: user.role as Role, serviceScope: user.serviceScope } };
