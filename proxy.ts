@@ -12,7 +12,9 @@ export async function proxy(req: NextRequest) {
   const cookie = req.cookies.get(SESSION_COOKIE)?.value;
   if (cookie) {
     try {
-      const me = await fetch(new URL('/api/v1/auth/me', req.nextUrl.origin), { headers: { cookie: `${SESSION_COOKIE}=${encodeURIComponent(cookie)}` }, cache: 'no-store' });
+      // This very server, over loopback: the public origin may be a TLS proxy's name.
+      const self = process.env.FLIGHTDECK_INTERNAL_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+      const me = await fetch(new URL('/api/v1/auth/me', self), { headers: { cookie: `${SESSION_COOKIE}=${encodeURIComponent(cookie)}` }, cache: 'no-store' });
       if (me.ok) return NextResponse.next();
     } catch {
       /* fall through to sign-in */
