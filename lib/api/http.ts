@@ -155,9 +155,12 @@ export function handler<C>(a: Required | Fn<C>, b?: Fn<C>, c?: RouteOptions<C>) 
         principal = await resolvePrincipal(db, { authorization: req.headers.get('authorization'), cookie: req.headers.get('cookie') });
         if (!principal) throw new AppError('unauthorized', 'sign in, or send an API token as "Authorization: Bearer <token>"');
         principals.set(req, principal);
+        // The role first (a viewer learns nothing about what exists), then the service scope.
+        const byRole = decide(principal, required);
+        if (!byRole.ok) throw new AppError('forbidden', byRole.reason, { required, role: principal.role });
         targets = opts.services ? [...new Set(await opts.services(req, ctx, db))] : [];
-        const d = decide(principal, required, targets);
-        if (!d.ok) throw new AppError('forbidden', d.reason, { required, role: principal.role });
+        const byScope = decide(principal, required, targets);
+        if (!byScope.ok) throw new AppError('forbidden', byScope.reason, { required, role: principal.role, serviceScope: principal.serviceScope });
       }
       const out = await fn(req, ctx, db, principal as Principal);
       const res = out instanceof Response ? out : Response.json(out);

@@ -204,6 +204,14 @@ describe('access control on every route', () => {
     }
   });
 
+  it('a role too low is refused before anything is looked up (a viewer cannot probe which deployments exist)', async () => {
+    const r = ROUTES.find((x) => x.file === 'api/v1/deployments/[id]/[action]/route.ts')!;
+    const res = await r.h(new Request('http://localhost/x', { method: 'POST', headers: auth(tok.viewer), body: '{}' }), {
+      params: Promise.resolve({ id: '00000000-0000-0000-0000-000000000000', action: 'abort' }),
+    });
+    expect(res.status).toBe(403);
+  });
+
   it('a token scoped to alpha cannot act on beta (every deployer route), and may on alpha', async () => {
     for (const r of ROUTES.filter((x) => x.role === 'deployer')) {
       const before = await counts();
