@@ -33,12 +33,30 @@ export function errorResponse(e: unknown): Response {
   return Response.json({ error: { code: 'internal', message: 'internal error; see the server log', details: {} } }, { status: 500 });
 }
 
+/** The body as text, reading no further than MAX_BODY_BYTES (a chunked body has no length to trust). */
+async function readLimited(req: Request): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new AppError('bad_request', `request body over ${MAX_BODY_BYTES} bytes`, { limit: MAX_BODY_BYTES });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Parse a JSON body; an empty body is `{}`. Malformed JSON is a 400 naming the problem. */
 export async function readJson(req: Request): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? 0);
   if (declared > MAX_BODY_BYTES) throw new AppError('bad_request', `request body over ${MAX_BODY_BYTES} bytes`, { limit: MAX_BODY_BYTES });
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AppError('bad_request', `request body over ${MAX_BODY_BYTES} bytes`, { limit: MAX_BODY_BYTES });
+  const text = await readLimited(req);
   if (text.trim() === '') return {};
   let body: unknown;
   try {
