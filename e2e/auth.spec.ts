@@ -30,6 +30,7 @@ test.describe('signed out', () => {
     await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
     // The refused attempt is on the audit log.
     await expect(page.getByTestId('audit-row').filter({ hasText: 'denied' }).first()).toContainText(E2E_ADMIN.email);
+    await page.screenshot({ path: 'test-results/screenshots/admin-audit.png', fullPage: true });
   });
 });
 
@@ -47,4 +48,24 @@ test('an admin creates a CI token (shown once) that the API accepts, then revoke
   const no = await request.get('/api/v1/auth/me', { headers: { authorization: `Bearer ${token}` } });
   expect(no.status()).toBe(401);
   await page.screenshot({ path: 'test-results/screenshots/admin-tokens.png', fullPage: true });
+});
+
+test('a viewer signs in, sees the overview, and is told the admin pages are not for them', async ({ request, browser }) => {
+  const created = await request.post('/api/v1/users', { data: { email: 'e2e-viewer@flightdeck.test', password: 'e2e-viewer-password', role: 'viewer' } });
+  expect(created.status()).toBe(201);
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('e2e-viewer@flightdeck.test');
+  await page.getByLabel('Password').fill('e2e-viewer-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Services' })).toBeVisible();
+  await expect(page.getByTestId('user-menu')).toContainText('e2e-viewer@flightdeck.test · viewer');
+  await page.goto('/admin/users');
+  await expect(page.getByTestId('forbidden')).toHaveText('This page needs the admin role; you are a viewer.');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login/);
+  await context.close();
 });
