@@ -19,18 +19,22 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
+// PostgreSQL stores no NUL in text or jsonb, and hostile input (echoed in an error message)
+// may carry one: the audit row must still be written.
+const clean = (s: string) => s.replaceAll('\u0000', '\uFFFD');
+
 /** Never throws: a failing audit write is logged, not turned into a failed request. */
 export async function audit(db: Db, e: AuditInput): Promise<void> {
   try {
     await db.auditEntry.create({
       data: {
-        actor: e.actor.slice(0, 320),
-        action: e.action.slice(0, 200),
-        target: (e.target ?? '').slice(0, 500),
+        actor: clean(e.actor.slice(0, 320)),
+        action: clean(e.action.slice(0, 200)),
+        target: clean((e.target ?? '').slice(0, 500)),
         outcome: e.outcome,
         status: e.status,
-        ip: e.ip ?? null,
-        details: (e.details ?? {}) as Prisma.InputJsonValue,
+        ip: e.ip ? clean(e.ip.slice(0, 100)) : null,
+        details: JSON.parse(clean(JSON.stringify(e.details ?? {})).replaceAll('\\u0000', '\\ufffd')) as Prisma.InputJsonValue,
       },
     });
   } catch (err) {

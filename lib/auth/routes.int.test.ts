@@ -284,12 +284,16 @@ describe('malformed input over every route', () => {
     for (const [what, payload] of PAYLOADS) {
       if (r.file.includes('logout') || r.file.includes('tokens/[id]')) continue; // take no body
       const before = await counts();
+      const audited = await tdb.db.auditEntry.count();
       const res = await call(r, auth(tok.admin), payload);
       expect(res.status, `${what}: ${res.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
       expect(res.status, `${what}: ${res.text.slice(0, 300)}`).toBeLessThan(500);
       expectErrorShape(res);
       if (what.startsWith('huge')) expect(res.body.error.message).toMatch(/request body over 1048576 bytes/);
       expect(await counts(), what).toEqual(before);
+      // …and the refused attempt is on the audit log, whatever bytes it carried.
+      expect(await tdb.db.auditEntry.count(), `${what} audited`).toBe(audited + 1);
+      expect(await tdb.db.auditEntry.findFirstOrThrow({ orderBy: { id: 'desc' } }), what).toMatchObject({ actor: 'token:admin', outcome: 'rejected', status: res.status });
     }
   });
 
