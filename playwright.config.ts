@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { E2E_ADMIN, STORAGE_STATE } from './e2e/auth-state';
 
 // The real server on a throwaway embedded PostgreSQL (never the user's .data/), with the
 // demo seeded, in Debian's Chromium (Playwright's own browser download is not available).
@@ -19,6 +20,12 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  // Every spec starts signed in as the first admin: the setup project signs in through the
+  // sign-in page and stores the session (a spec that needs to be anonymous resets storageState).
+  projects: [
+    { name: 'setup', testMatch: /auth\.setup\.ts/ },
+    { name: 'chromium', dependencies: ['setup'], use: { storageState: STORAGE_STATE } },
+  ],
   use: {
     baseURL: `http://localhost:${port}`,
     screenshot: 'only-on-failure',
@@ -33,6 +40,6 @@ export default defineConfig({
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: 'pipe',
-    env: { PORT: String(port), FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_PG_PORT: 'auto', DATABASE_URL: '', FLIGHTDECK_ROUTER_BASE_PORT: process.env.E2E_ROUTER_BASE_PORT ?? '4300' },
+    env: { PORT: String(port), FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_PG_PORT: 'auto', DATABASE_URL: '', FLIGHTDECK_ADMIN_EMAIL: E2E_ADMIN.email, FLIGHTDECK_ADMIN_PASSWORD: E2E_ADMIN.password, FLIGHTDECK_ROUTER_BASE_PORT: process.env.E2E_ROUTER_BASE_PORT ?? '4300' },
   },
 });

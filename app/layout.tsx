@@ -3,13 +3,17 @@ import Link from 'next/link';
 import './globals.css';
 import { Providers } from '@/components/providers';
 import { Nav } from '@/components/nav';
+import { UserMenu } from '@/components/auth/user-menu';
+import { currentUser } from '@/lib/auth/next';
 
 export const metadata: Metadata = {
   title: 'Flightdeck',
   description: 'Release control panel: deploy, watch, roll back.',
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const p = await currentUser();
+  const me = p ? { actor: p.actor, role: p.role, serviceScope: p.serviceScope } : null;
   return (
     <html lang="en">
       <body className="min-h-screen bg-zinc-50 font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
@@ -22,10 +26,13 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               ✈ Flightdeck
             </Link>
             <Nav />
+            <div className="ml-auto">
+              <UserMenu />
+            </div>
           </div>
         </header>
         <main id="main" className="mx-auto max-w-7xl px-6 py-6">
-          <Providers>{children}</Providers>
+          <Providers me={me}>{children}</Providers>
         </main>
       </body>
     </html>

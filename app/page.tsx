@@ -1,11 +1,13 @@
 import { getDb } from '@/lib/db/client';
 import { getOverview, listChanges } from '@/lib/services';
+import { requireUser } from '@/lib/auth/next';
 import { OverviewBoard } from '@/components/services/overview-board';
 
 export const dynamic = 'force-dynamic';
 
 /** Overview: every service — live version, health, traffic, deployment in flight, one-click rollback — and recent changes. */
 export default async function OverviewPage() {
+  await requireUser();
   const db = getDb();
   const [overview, changes] = await Promise.all([getOverview(db), listChanges(db, { limit: 12 })]);
   return <OverviewBoard initial={JSON.parse(JSON.stringify(overview))} initialChanges={JSON.parse(JSON.stringify(changes))} />;

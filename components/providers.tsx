@@ -2,9 +2,14 @@
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
+import { MeProvider, type Me } from './auth/permissions';
 
 /** Client-side data for the panel: one TanStack Query cache per browser tab. */
-export function Providers({ children }: { children: React.ReactNode }) {
+export function Providers({ children, me }: { children: React.ReactNode; me: Me }) {
   const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } }));
-  return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
+  return (
+    <QueryClientProvider client={client}>
+      <MeProvider me={me}>{children}</MeProvider>
+    </QueryClientProvider>
+  );
 }

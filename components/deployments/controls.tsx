@@ -7,6 +7,7 @@ import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
 import { RollbackButton } from '../services/rollback-button';
+import { useMay } from '../auth/permissions';
 
 type D = { id: string; service: string; state: string; from: string | null; to: string; kind: string; reverting: unknown; steps: Array<{ kind: string }>; step: number };
 
@@ -18,6 +19,7 @@ export function DeploymentControls({ d }: { d: D }) {
   const [pending, setPending] = useState<Pending | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const may = useMay('deployer', d.service);
   const active = d.state === 'queued' || d.state === 'running' || d.state === 'paused';
   const at = d.steps[d.step]?.kind;
   const back = d.from ? `traffic returns to v${d.from}` : 'nothing serves afterwards (there was no earlier version)';
@@ -37,6 +39,7 @@ export function DeploymentControls({ d }: { d: D }) {
     else void run(p);
   };
 
+  if (!may) return <p className="text-xs text-zinc-500" data-testid="read-only">read-only: your role cannot change deployments</p>;
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="controls">
       {active && !d.reverting && d.state !== 'paused' && (

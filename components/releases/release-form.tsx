@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { createReleaseAction } from '@/app/actions';
 import { Button } from '../ui/button';
 import { InlineError } from '../ui/states';
+import { useMay } from '../auth/permissions';
 
 type ServiceOption = { name: string; liveVersion: string | null; versions: Array<{ version: string; bad: boolean }>; dependencies: string[] };
 
@@ -15,6 +16,7 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
   const [strategy, setStrategy] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const may = useMay('deployer');
   const items = Object.entries(chosen)
     .filter(([, v]) => v)
     .map(([service, version]) => ({ service, version }));
@@ -29,6 +31,7 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
     router.push(`/releases/${(r.data as { id: string }).id}`);
   };
   const input = 'rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950';
+  if (!may) return <p className="text-sm text-zinc-500">Your role can follow releases but not start them.</p>;
   return (
     <form onSubmit={submit} className="space-y-3" data-testid="release-form">
       <table className="w-full text-sm">

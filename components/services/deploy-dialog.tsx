@@ -9,6 +9,7 @@ import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
 import { Badge } from '../ui/badge';
+import { useMay } from '../auth/permissions';
 
 type VersionOption = { version: string; bad: boolean; live: boolean };
 type DryRun = { dryRun: true; service: string; from: string | null; to: string; bad: boolean; preview: Preview };
@@ -59,6 +60,7 @@ export function DeployDialog({ service, versions, defaultStrategy }: { service: 
   const [plan, setPlan] = useState<DryRun | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const may = useMay('deployer', service);
 
   const params = (): Record<string, unknown> | null => {
     const out: Record<string, unknown> = {};
@@ -119,6 +121,7 @@ export function DeployDialog({ service, versions, defaultStrategy }: { service: 
   const input = 'w-full rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950';
   const chosen = versions.find((v) => v.version === version);
 
+  if (!may) return null;
   return (
     <>
       <Button variant="primary" onClick={() => setOpen(true)} disabled={candidates.length === 0} data-testid="deploy-open" title={candidates.length === 0 ? 'register a version first' : undefined}>

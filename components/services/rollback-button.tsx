@@ -7,6 +7,7 @@ import { rollbackAction, type ActionResult } from '@/app/actions';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
+import { useMay } from '../auth/permissions';
 
 type RollbackPlan = {
   mode: 'abort-in-flight' | 'deployment';
@@ -28,6 +29,7 @@ export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { 
   const [plan, setPlan] = useState<RollbackPlan | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const may = useMay('deployer', service);
 
   const start = async () => {
     setOpen(true);
@@ -51,6 +53,7 @@ export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { 
     else router.refresh();
   };
 
+  if (!may) return null;
   return (
     <>
       <Button variant="danger" size={size} onClick={start} data-testid={`rollback-${service}`} aria-haspopup="dialog">

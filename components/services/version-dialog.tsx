@@ -6,6 +6,7 @@ import { createVersionAction } from '@/app/actions';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
+import { useMay } from '../auth/permissions';
 
 /** KEY=value per line → an object; a line without "=" is an error naming it. */
 export function parseEnvLines(text: string): Record<string, string> {
@@ -29,6 +30,7 @@ export function VersionDialog({ service, requiredKeys }: { service: string; requ
   const [notes, setNotes] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const may = useMay('deployer', service);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -48,6 +50,7 @@ export function VersionDialog({ service, requiredKeys }: { service: string; requ
     router.refresh();
   };
   const input = 'w-full rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950';
+  if (!may) return null;
   return (
     <>
       <Button onClick={() => setOpen(true)} data-testid="version-open">

@@ -15,13 +15,16 @@ import * as action from '@/app/api/v1/deployments/[id]/[action]/route';
 import * as releases from '@/app/api/v1/releases/route';
 import * as release from '@/app/api/v1/releases/[id]/route';
 import * as health from '@/app/api/health/route';
+import { createTestToken } from '../testing/auth';
 
 let tdb: TestDatabase;
+let token: string;
 const saved = process.env.DATABASE_URL;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   process.env.DATABASE_URL = tdb.url;
+  token = await createTestToken(tdb.db, 'admin', { name: 'alice@example.com' });
 });
 afterAll(async () => {
   process.env.DATABASE_URL = saved;
@@ -31,7 +34,7 @@ afterAll(async () => {
 type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
 
 async function call<P>(h: Handler<P>, method: string, params: P, body?: unknown, url = 'http://localhost/x') {
-  const init: RequestInit = { method, headers: { 'x-flightdeck-actor': 'alice@example.com' } };
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${token}` } };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await h(new Request(url, init), { params: Promise.resolve(params) });
   return { status: res.status, body: (await res.json()) as any };
@@ -67,7 +70,7 @@ describe('REST API v1', () => {
   it('services and versions: create, read, and every refusal with its status', async () => {
     const created = await call(services.POST as Handler<object>, 'POST', {}, svc);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'checkout', replicas: 3, liveVersion: null, createdBy: 'alice@example.com' });
+    expect(created.body).toMatchObject({ name: 'checkout', replicas: 3, liveVersion: null, createdBy: 'token:alice@example.com' });
     expect(created.body.health.gracePeriodSeconds).toBe(60);
     await call(services.POST as Handler<object>, 'POST', {}, { name: 'ledger', template: { command: 'demo' }, dependencies: ['checkout'] });
 
@@ -116,7 +119,7 @@ describe('REST API v1', () => {
 
     const made = await call(D, 'POST', { name: 'checkout' }, { version: '1.0.0', strategy: 'canary' });
     expect(made.status).toBe(202);
-    expect(made.body).toMatchObject({ state: 'queued', strategy: 'canary', to: '1.0.0', actor: 'alice@example.com' });
+    expect(made.body).toMatchObject({ state: 'queued', strategy: 'canary', to: '1.0.0', actor: 'token:alice@example.com' });
     const id = made.body.id as string;
 
     const held = await call(D, 'POST', { name: 'checkout' }, { version: '1.0.0' });
@@ -136,7 +139,7 @@ describe('REST API v1', () => {
 
     const ev = await call(events.GET as Handler<{ id: string }>, 'GET', { id }, undefined, 'http://localhost/x?after=1');
     expect(ev.body.events.map((e: { seq: number }) => e.seq)).toEqual([2]);
-    expect(ev.body.events[0]).toMatchObject({ type: 'deployment_aborted', actor: 'alice@example.com' });
+    expect(ev.body.events[0]).toMatchObject({ type: 'deployment_aborted', actor: 'token:alice@example.com' });
     expectError(await call(events.GET as Handler<{ id: string }>, 'GET', { id }, undefined, 'http://localhost/x?after=-3'), 422, 'invalid', /after/);
     // The lease went with the aborted deployment: the service can be deployed again.
     expect((await call(D, 'POST', { name: 'checkout' }, { version: '1.0.0', dryRun: true })).body.preview.preflight.lease).toBeNull();

@@ -18,6 +18,7 @@ import { createVersion } from '../services/versions';
 import { getDeployment } from '../services/deployments';
 import { readEvents } from '../events/read';
 import type { StoredEvent } from '../events/append';
+import { createTestToken } from '../testing/auth';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ACTOR = 'test@flightdeck';
@@ -173,7 +174,11 @@ describe('several Flightdeck processes on one database', () => {
     await givenService('feed-service', ['1.0.0']);
     const a = await spawnFlightdeck('feed-a');
     const b = await spawnFlightdeck('feed-b', { FLIGHTDECK_WORKER: '0' });
-    const client = connect(b.url, { transports: ['websocket'] });
+    // The live feed refuses anonymous sockets; a viewer's token is enough to read it.
+    const anonymous = connect(b.url, { transports: ['websocket'], reconnection: false });
+    expect(await new Promise<string>((r) => anonymous.on('connect_error', (e) => r(e.message)))).toBe('unauthorized');
+    anonymous.close();
+    const client = connect(b.url, { transports: ['websocket'], auth: { token: await createTestToken(tdb.db, 'viewer') } });
     const received: StoredEvent[] = [];
     client.on('event', (e: StoredEvent) => received.push(e));
     await new Promise<void>((r) => client.on('connect', () => r()));

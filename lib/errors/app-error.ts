@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'conflict' // 409: duplicates, lease held, wrong state for the action
   | 'stale_lease' // 409: a write carried a fencing token that is no longer current
   | 'invalid' // 422: well-formed but semantically invalid (semver, cycles, missing config…)
+  | 'rate_limited' // 429: too many attempts (sign-in)
   | 'internal'; // 500
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -22,6 +23,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   stale_lease: 409,
   invalid: 422,
+  rate_limited: 429,
   internal: 500,
 };
 

@@ -22,7 +22,7 @@ interface SocketState {
   overview: Subscription | null;
 }
 
-const UUID = /^[0-9a-f-]{36}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function attachRealtime(io: Server, db: Db, bus: PgBus): void {
   const states = new Map<string, SocketState>();

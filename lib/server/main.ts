@@ -19,6 +19,7 @@ import { prepareDatabase, ROOT } from './database';
 import { startNode } from './node';
 import { DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
 import { startDemoTraffic } from '../runtime/demo/traffic';
+import { ensureFirstAdmin } from '../auth/bootstrap';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -71,12 +72,18 @@ async function main() {
     // deployments back at once instead of waiting for their leases to expire.
     owner: process.env.FLIGHTDECK_WORKER_ID ?? `${hostname()}:${port}`,
     resumeOwn: true,
-    requestHandler: (req, res) => void handle(req, res),
+    requestHandler: (req, res) => {
+      // The client address that sign-in rate limiting and the audit log record: the socket's,
+      // unless a trusted reverse proxy in front sets X-Forwarded-For (FLIGHTDECK_TRUST_PROXY=1).
+      if (process.env.FLIGHTDECK_TRUST_PROXY !== '1') req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? 'unknown';
+      void handle(req, res);
+    },
     log,
   });
   log(`panel and API on http://localhost:${port} (health: /api/health)`);
 
   const db = getDb();
+  await ensureFirstAdmin(db, process.env, log);
   if (process.env.FLIGHTDECK_SEED !== '0' && (await isEmpty(db))) {
     await seedCatalog({ db });
     log('demo: services and versions registered');

@@ -10,6 +10,7 @@ import { createDb, type Db } from '../db/client';
 import { PgBus } from '../events/bus';
 import { EVENTS_CHANNEL } from '../events/append';
 import { attachRealtime } from '../realtime/server';
+import { authenticateSockets } from '../auth/socket';
 import { Worker } from '../deploy/worker';
 import type { Runtime } from '../runtime/types';
 import type { RuntimeExtras } from '../runtime/rpc';
@@ -47,6 +48,7 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
 
   const server = http.createServer(o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
   const io = new SocketServer(server, { serveClient: false });
+  authenticateSockets(io, db);
   attachRealtime(io, db, bus);
 
   const worker =

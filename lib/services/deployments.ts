@@ -210,7 +210,7 @@ export async function createDeployment(ctx: ServiceContext, serviceName: string,
 }
 
 export async function getDeployment(db: Db, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const d = await db.deployment.findUnique({
     where: { id },
     include: { service: { select: { name: true, health: true } }, toVersion: true, fromVersion: true },

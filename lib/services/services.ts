@@ -6,7 +6,7 @@ import { validateHealthPolicy } from '../engine/health';
 import { readLease } from '../deploy/lease';
 import { parseInput } from './validate';
 import { budgetOf } from './error-budget';
-import { createServiceSchema, updateServiceSchema } from './schemas';
+import { createServiceSchema, slug, updateServiceSchema } from './schemas';
 
 type ServiceGraphRow = { name: string; dependencies: Array<{ dependsOn: { name: string } }> };
 
@@ -20,7 +20,8 @@ export async function dependencyGraph(db: Db | Prisma.TransactionClient): Promis
 }
 
 export async function findServiceOr404(db: Db | Prisma.TransactionClient, name: string) {
-  const s = await db.service.findUnique({ where: { name } });
+  // A name that is no slug names no service (and must not reach PostgreSQL: a NUL byte would be a 500).
+  const s = slug.safeParse(name).success ? await db.service.findUnique({ where: { name } }) : null;
   if (!s) throw new AppError('not_found', `service ${name} not found`, { service: name });
   return s;
 }
@@ -203,7 +204,7 @@ export async function listServices(db: Db) {
 }
 
 export async function getService(db: Db, name: string) {
-  const s = await db.service.findUnique({ where: { name }, include: withEdges });
+  const s = slug.safeParse(name).success ? await db.service.findUnique({ where: { name }, include: withEdges }) : null;
   if (!s) throw new AppError('not_found', `service ${name} not found`, { service: name });
   const live = await liveVersions(db, [s.id]);
   const [versions, deployments, lease, history] = await Promise.all([

@@ -1,4 +1,5 @@
 import { getDb } from '@/lib/db/client';
+import { requireUser } from '@/lib/auth/next';
 import { getDeployment } from '@/lib/services';
 import { orNotFound } from '@/lib/panel/not-found';
 import { DeploymentLive, type DeploymentView } from '@/components/deployments/deployment-live';
@@ -7,6 +8,7 @@ export const dynamic = 'force-dynamic';
 
 /** Deployment (live): phase, progress, traffic split, instances, ordered timeline, canary analysis, controls. */
 export default async function DeploymentPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireUser();
   const { id } = await params;
   const d = await orNotFound(getDeployment(getDb(), id));
   return <DeploymentLive key={d.id} initial={JSON.parse(JSON.stringify(d)) as DeploymentView} />;

@@ -1,4 +1,5 @@
 import { getDb } from '@/lib/db/client';
+import { requireUser } from '@/lib/auth/next';
 import { currentCursor } from '@/lib/events/read';
 import { getRelease } from '@/lib/services';
 import { orNotFound } from '@/lib/panel/not-found';
@@ -8,6 +9,7 @@ export const dynamic = 'force-dynamic';
 
 /** A release followed live: waves in dependency order. */
 export default async function ReleasePage({ params }: { params: Promise<{ id: string }> }) {
+  await requireUser();
   const { id } = await params;
   const db = getDb();
   const [r, cursor] = await Promise.all([orNotFound(getRelease(db, id)), currentCursor(db)]);

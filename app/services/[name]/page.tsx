@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { getDb } from '@/lib/db/client';
+import { requireUser } from '@/lib/auth/next';
 import { orNotFound } from '@/lib/panel/not-found';
 import { getService } from '@/lib/services';
 import { getRuntime } from '@/lib/runtime/registry';
@@ -20,6 +21,7 @@ type Hook = { name: string; command?: string; url?: string; timeoutSeconds?: num
 
 /** Service: versions, deployment history, instances, dependencies, config, hooks, lease; Deploy and Rollback. */
 export default async function ServicePage({ params }: { params: Promise<{ name: string }> }) {
+  await requireUser();
   const { name } = await params;
   const db = getDb();
   const s = await orNotFound(getService(db, name));

@@ -3,4 +3,4 @@ import { getDeployment } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = handler(async (_req, { params }: Params<{ id: string }>, db) => getDeployment(db, (await params).id));
+export const GET = handler('viewer', async (_req, { params }: Params<{ id: string }>, db) => getDeployment(db, (await params).id));

@@ -5,13 +5,16 @@ import { getRuntime } from '@/lib/runtime/registry';
 export const dynamic = 'force-dynamic';
 
 /** The service, with its router's stable address when the runtime has one. */
-export const GET = handler(async (_req, { params }: Params<{ name: string }>, db) => {
+export const GET = handler('viewer', async (_req, { params }: Params<{ name: string }>, db) => {
   const service = await getService(db, (await params).name);
   const runtime = getRuntime();
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(service.name).catch(() => null) : null;
   return { ...service, address };
 });
 
-export const PATCH = handler(async (req, { params }: Params<{ name: string }>, db) =>
-  updateService(db, (await params).name, await readJson(req), actorOf(req)),
+/** Admins. */
+export const PATCH = handler(
+  'admin',
+  async (req, { params }: Params<{ name: string }>, db) => updateService(db, (await params).name, await readJson(req), actorOf(req)),
+  { services: async (_req, { params }) => [(await params).name], action: 'service.update' },
 );

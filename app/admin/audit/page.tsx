@@ -1,0 +1,54 @@
+import Link from 'next/link';
+import { getDb } from '@/lib/db/client';
+import { requireUser } from '@/lib/auth/next';
+import { listAudit } from '@/lib/auth/audit';
+
+export const dynamic = 'force-dynamic';
+
+const OUTCOMES = ['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'error'];
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<{ outcome?: string }> }) {
+  const p = await requireUser();
+  if (p.role !== 'admin') return null;
+  const { outcome } = await searchParams;
+  const entries = await listAudit(getDb(), { limit: 200, ...(outcome && OUTCOMES.includes(outcome) ? { outcome } : {}) });
+  return (
+    <div className="space-y-4">
+      <h1 className="text-xl font-semibold">Audit log</h1>
+      <nav className="flex gap-3 text-sm">
+        <Link href="/admin/audit" className={!outcome ? 'font-semibold' : 'text-zinc-500'}>
+          all
+        </Link>
+        {OUTCOMES.map((o) => (
+          <Link key={o} href={`/admin/audit?outcome=${o}`} className={outcome === o ? 'font-semibold' : 'text-zinc-500'}>
+            {o}
+          </Link>
+        ))}
+      </nav>
+      <table className="w-full text-left text-sm">
+        <thead className="text-zinc-500">
+          <tr>
+            <th className="py-2">When (UTC)</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Target</th>
+            <th>Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id} data-testid="audit-row" className="border-t border-zinc-200 dark:border-zinc-800">
+              <td className="py-1 font-mono text-xs text-zinc-500">{e.at.slice(0, 19).replace('T', ' ')}</td>
+              <td>{e.actor}</td>
+              <td className="font-mono text-xs">{e.action}</td>
+              <td className="font-mono text-xs">{e.target}</td>
+              <td className={e.outcome === 'ok' ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-600 dark:text-red-400'} title={JSON.stringify(e.details)}>
+                {e.outcome} ({e.status})
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

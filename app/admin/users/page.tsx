@@ -1,0 +1,44 @@
+import { getDb } from '@/lib/db/client';
+import { requireUser } from '@/lib/auth/next';
+import { listUsers } from '@/lib/auth/users';
+import { createUserAction, updateUserAction } from '../actions';
+import { CreateUserForm, UpdateUserForm } from '../forms';
+
+export const dynamic = 'force-dynamic';
+
+export default async function UsersPage() {
+  const p = await requireUser();
+  if (p.role !== 'admin') return null;
+  const users = await listUsers(getDb());
+  return (
+    <div className="space-y-6">
+      <h1 className="text-xl font-semibold">Users</h1>
+      <p className="text-sm text-zinc-500">
+        viewer: reads everything · deployer: + versions, deploy, release, pause, resume, promote, abort, rollback (only in its scope, if one is set) · admin: + services, users, tokens, audit log
+      </p>
+      <CreateUserForm action={createUserAction} />
+      <table className="w-full text-left text-sm">
+        <thead className="text-zinc-500">
+          <tr>
+            <th className="py-2">Email</th>
+            <th>Name</th>
+            <th>Last sign-in</th>
+            <th>Role · scope · status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id} data-testid={`user-row-${u.email}`} className="border-t border-zinc-200 align-top dark:border-zinc-800">
+              <td className="py-2 font-medium">{u.email}</td>
+              <td>{u.name || '—'}</td>
+              <td className="text-zinc-500">{u.lastLoginAt?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
+              <td>
+                <UpdateUserForm action={updateUserAction} id={u.id} role={u.role} scope={u.serviceScope.join(', ')} disabled={u.disabled} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+/** Which services a request acts on, for per-service deployer scopes. */
+import type { Db } from '../db/client';
+import { AppError } from '../errors/app-error';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function serviceOfDeployment(db: Db, id: string): Promise<string[]> {
+  const d = UUID.test(id) ? await db.deployment.findUnique({ where: { id }, select: { service: { select: { name: true } } } }) : null;
+  if (!d) throw new AppError('not_found', `deployment ${id} not found`, { id });
+  return [d.service.name];
+}
+
+/** The services named by a release body's items; a body that is not one names none (and
+ * is refused by validation afterwards). */
+export async function servicesOfReleaseBody(req: Request): Promise<string[]> {
+  try {
+    const body = (await req.clone().json()) as { items?: Array<{ service?: unknown }> };
+    return Array.isArray(body?.items) ? body.items.map((i) => String(i?.service ?? '')) : [];
+  } catch {
+    return [];
+  }
+}
