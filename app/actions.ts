@@ -15,6 +15,7 @@ import { sameOrigin } from '@/lib/auth/origin';
 import { decide, type Principal, type Role } from '@/lib/auth/roles';
 import { audit } from '@/lib/auth/audit';
 import { assertMayOverrideFreeze } from '@/lib/auth/override';
+import { isUuid } from '@/lib/services/validate';
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
 
@@ -69,7 +70,7 @@ export async function rollbackAction(service: string, input: unknown) {
 export async function controlAction(deploymentId: string, action: string, input: unknown) {
   // The service is resolved before the guard so a scoped deployer is checked against it.
   const d = await getDb()
-    .deployment.findUnique({ where: { id: /^[0-9a-f-]{36}$/i.test(String(deploymentId)) ? String(deploymentId) : '00000000-0000-0000-0000-000000000000' }, select: { service: { select: { name: true } } } })
+    .deployment.findUnique({ where: { id: isUuid(String(deploymentId)) ? String(deploymentId) : '00000000-0000-0000-0000-000000000000' }, select: { service: { select: { name: true } } } })
     .catch(() => null);
   return run({ role: 'deployer', action: `deployment.${String(action).slice(0, 20)}`, services: d ? [d.service.name] : [], mutation: true }, (p) =>
     controlDeployment(serviceContext(), deploymentId, action, input, p.actor),

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { createTestToken } from '../testing/auth';
 import * as services from '@/app/api/v1/services/route';
 import * as service from '@/app/api/v1/services/[name]/route';
 import * as versions from '@/app/api/v1/services/[name]/versions/route';
@@ -13,11 +14,13 @@ import * as analysis from '@/app/api/v1/deployments/[id]/analysis/route';
 import * as budget from '@/app/api/v1/services/[name]/error-budget/route';
 
 let tdb: TestDatabase;
+let token: string;
 const saved = process.env.DATABASE_URL;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   process.env.DATABASE_URL = tdb.url;
+  token = await createTestToken(tdb.db, 'admin', { name: 'alice@example.com' });
 });
 afterAll(async () => {
   process.env.DATABASE_URL = saved;
@@ -27,7 +30,7 @@ afterAll(async () => {
 type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
 
 async function call<P>(h: Handler<P>, method: string, params: P, body?: unknown) {
-  const init: RequestInit = { method, headers: { 'x-flightdeck-actor': 'alice@example.com' } };
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${token}` } };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await h(new Request('http://localhost/x', init), { params: Promise.resolve(params) });
   return { status: res.status, body: (await res.json()) as any };

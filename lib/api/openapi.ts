@@ -88,6 +88,29 @@ const OPS: Op[] = [
     ],
   },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', role: 'viewer', ok: 200 },
+  { method: 'get', path: '/api/v1/deployments/{id}/analysis', summary: 'Canary analysis: series per metric, samples vs minimum, time left, running verdict', role: 'viewer', ok: 200 },
+  { method: 'get', path: '/api/v1/services/{name}/error-budget', summary: 'SLO error budget spent and left over 30 days', role: 'viewer', ok: 200 },
+  {
+    method: 'get',
+    path: '/api/v1/services/{name}/instances',
+    summary: 'Instances with rotation weight, health and last log lines',
+    role: 'viewer',
+    ok: 200,
+    query: [{ name: 'lines', schema: { type: 'integer', minimum: 0, maximum: 200 }, description: 'log lines per instance, default 5' }],
+  },
+  { method: 'get', path: '/api/v1/overview', summary: 'Every service: health, traffic, error budget, deployment in flight, rollback target', role: 'viewer', ok: 200 },
+  {
+    method: 'get',
+    path: '/api/v1/changes',
+    summary: 'What changed across services, newest first, with traffic around each deployment',
+    role: 'viewer',
+    ok: 200,
+    query: [
+      { name: 'service', schema: { type: 'string' }, description: 'only this service' },
+      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500 }, description: 'default 100' },
+    ],
+  },
+  { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first', role: 'viewer', ok: 200 },
 ];
 
 export function openApiDocument() {

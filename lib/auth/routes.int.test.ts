@@ -32,6 +32,11 @@ import * as logoutRoute from '@/app/api/v1/auth/logout/route';
 import * as loginRoute from '@/app/api/v1/auth/login/route';
 import * as openapi from '@/app/api/v1/openapi.json/route';
 import * as metrics from '@/app/metrics/route';
+import * as analysis from '@/app/api/v1/deployments/[id]/analysis/route';
+import * as errorBudget from '@/app/api/v1/services/[name]/error-budget/route';
+import * as instances from '@/app/api/v1/services/[name]/instances/route';
+import * as overview from '@/app/api/v1/overview/route';
+import * as changes from '@/app/api/v1/changes/route';
 import { openApiDocument } from '../api/openapi';
 
 type H = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -80,6 +85,12 @@ const ROUTES: Route[] = [
   R('api/v1/auth/logout/route.ts', 'POST', logoutRoute.POST, 'viewer'),
   R('api/v1/openapi.json/route.ts', 'GET', openapi.GET, 'viewer'),
   R('metrics/route.ts', 'GET', metrics.GET, 'viewer'),
+  R('api/v1/deployments/[id]/analysis/route.ts', 'GET', analysis.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
+  R('api/v1/services/[name]/error-budget/route.ts', 'GET', errorBudget.GET, 'viewer', { params: () => ({ name: 'alpha' }) }),
+  R('api/v1/services/[name]/instances/route.ts', 'GET', instances.GET, 'viewer', { params: () => ({ name: 'alpha' }) }),
+  R('api/v1/overview/route.ts', 'GET', overview.GET, 'viewer'),
+  R('api/v1/changes/route.ts', 'GET', changes.GET, 'viewer'),
+  R('api/v1/releases/route.ts', 'GET', releases.GET, 'viewer'),
 ];
 /** Routes anyone may call, on purpose. */
 const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];

@@ -5,12 +5,13 @@
  */
 import type { Db } from '../db/client';
 import { AppError } from '../errors/app-error';
+import { isUuid } from './validate';
 import type { Plan, Step } from '../engine/types';
 import type { Progress } from '../deploy/orchestrator';
 import { analysisConfigOf } from '../deploy/orchestrator';
 
 export async function getAnalysis(db: Db, id: string, now: number) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
+  if (!isUuid(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const d = await db.deployment.findUnique({ where: { id }, include: { service: { select: { name: true, analysis: true } }, toVersion: true, fromVersion: true } });
   if (!d) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const plan = d.plan as unknown as Plan;

@@ -9,3 +9,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   throw new AppError('invalid', message, { issues });
 }
+
+/** A well-formed UUID: anything else is answered 404 before it reaches PostgreSQL (which would 500 on it). */
+export function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}
