@@ -1,7 +1,7 @@
 /**
  * Password hashing with scrypt (memory-hard, in node:crypto — no native dependency).
  * Stored as `scrypt$N$r$p$<salt b64>$<hash b64>` so the cost can be raised later and old
- * hashes still verify. N=2^15, r=8 → 32 MiB and ~100 ms per hash on one core.
+ * hashes still verify. N=2^15, r=8 → 32 MiB and about 70 ms per hash on this machine.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 

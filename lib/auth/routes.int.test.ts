@@ -38,6 +38,7 @@ import * as instances from '@/app/api/v1/services/[name]/instances/route';
 import * as overview from '@/app/api/v1/overview/route';
 import * as changes from '@/app/api/v1/changes/route';
 import { openApiDocument } from '../api/openapi';
+import { handler } from '../api/http';
 
 type H = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 interface Route {
@@ -213,6 +214,16 @@ describe('access control on every route', () => {
       const last = await tdb.db.auditEntry.findFirstOrThrow({ orderBy: { id: 'desc' } });
       expect(last).toMatchObject({ actor: `token:${role}`, outcome: 'denied', status: 403 });
     }
+  });
+
+  it('a route wrapped without a role is safe by default: reads need a viewer, anything else an admin', async () => {
+    const unmarked = handler(async () => ({ ok: true }));
+    const run = (method: string, headers: Record<string, string>) => unmarked(new Request('http://localhost/api/v1/new-thing', { method, headers }), {});
+    expect((await run('GET', {})).status).toBe(401);
+    expect((await run('GET', auth(tok.viewer))).status).toBe(200);
+    expect((await run('POST', auth(tok.deployer))).status).toBe(403);
+    expect((await run('DELETE', auth(tok.viewer))).status).toBe(403);
+    expect((await run('POST', auth(tok.admin))).status).toBe(200);
   });
 
   it('a role too low is refused before anything is looked up (a viewer cannot probe which deployments exist)', async () => {

@@ -74,9 +74,9 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-async function givenService(name: string, versions: string[]) {
+async function givenService(name: string, versions: string[], config: Record<string, string> = {}) {
   await createService(tdb.db, { name, replicas: 2, template: { command: 'demo' }, health: { intervalSeconds: 0.2, gracePeriodSeconds: 5 } }, ACTOR);
-  for (const v of versions) await createVersion(tdb.db, name, { version: v }, ACTOR);
+  for (const v of versions) await createVersion(tdb.db, name, { version: v, config }, ACTOR);
   runtime.setLoad(name, 200);
 }
 
@@ -150,7 +150,9 @@ describe('several Flightdeck processes on one database', () => {
     const b = await spawnFlightdeck('race-b');
     for (let round = 0; round < 5; round++) {
       const name = `race-service-${round}`;
-      await givenService(name, ['1.0.0', '1.0.1']);
+      // Each instance warms up for 1 s (two batches), so the winner is still running when the other request
+      // lands even if a busy machine delays it: the 409 must come from the lease, not luck.
+      await givenService(name, ['1.0.0', '1.0.1'], { DEMO_WARMUP_SECONDS: '1' });
       const [ra, rb] = await Promise.all([
         deployVia(a, name, { version: '1.0.0' }),
         deployVia(b, name, { version: '1.0.1' }),
