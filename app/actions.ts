@@ -9,7 +9,7 @@ import { headers } from 'next/headers';
 import { AppError, isAppError } from '@/lib/errors/app-error';
 import { serviceContext } from '@/lib/api/http';
 import { getDb } from '@/lib/db/client';
-import { controlDeployment, createDeployment, createRelease, createVersion, rollbackService } from '@/lib/services';
+import { breakLease, controlDeployment, createDeployment, createRelease, createVersion, rollbackService } from '@/lib/services';
 import { currentUser } from '@/lib/auth/next';
 import { sameOrigin } from '@/lib/auth/origin';
 import { decide, type Principal, type Role } from '@/lib/auth/roles';
@@ -84,6 +84,10 @@ export async function createVersionAction(service: string, input: unknown) {
 export async function createReleaseAction(input: unknown) {
   const items = (typeof input === 'object' && input !== null && Array.isArray((input as { items?: unknown }).items) ? (input as { items: Array<{ service?: unknown }> }).items : []).map((i) => String(i?.service ?? ''));
   return run({ role: 'deployer', action: 'release.create', services: items, mutation: true }, (p) => createRelease(serviceContext(), input, p.actor));
+}
+
+export async function breakLeaseAction(service: string, input: unknown) {
+  return run({ role: 'admin', action: 'lease.break', services: [String(service)], mutation: true }, (p) => breakLease(serviceContext(), service, input, p.actor));
 }
 
 /** What the signed-in person may do, for the panel to show only the buttons that would work. */

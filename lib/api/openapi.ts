@@ -111,6 +111,7 @@ const OPS: Op[] = [
     ],
   },
   { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first', role: 'viewer', ok: 200 },
+  { method: 'post', path: '/api/v1/services/{name}/lease/break', summary: "Take a stuck service's lease from its worker; the next worker resumes the deployment", role: 'admin', ok: 200 },
 ];
 
 export function openApiDocument() {

@@ -37,6 +37,7 @@ import * as errorBudget from '@/app/api/v1/services/[name]/error-budget/route';
 import * as instances from '@/app/api/v1/services/[name]/instances/route';
 import * as overview from '@/app/api/v1/overview/route';
 import * as changes from '@/app/api/v1/changes/route';
+import * as leaseBreak from '@/app/api/v1/services/[name]/lease/break/route';
 import { openApiDocument } from '../api/openapi';
 import { handler } from '../api/http';
 
@@ -92,6 +93,7 @@ const ROUTES: Route[] = [
   R('api/v1/overview/route.ts', 'GET', overview.GET, 'viewer'),
   R('api/v1/changes/route.ts', 'GET', changes.GET, 'viewer'),
   R('api/v1/releases/route.ts', 'GET', releases.GET, 'viewer'),
+  R('api/v1/services/[name]/lease/break/route.ts', 'POST', leaseBreak.POST, 'admin', { params: () => ({ name: 'beta' }), body: () => ({}), service: 'beta' }),
 ];
 /** Routes anyone may call, on purpose. */
 const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];

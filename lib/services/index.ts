@@ -9,3 +9,4 @@ export * from './changes';
 export * from './overview';
 export * from './analysis';
 export * from './error-budget';
+export * from './lease-break';

@@ -13,6 +13,7 @@ import { VersionDialog } from '@/components/services/version-dialog';
 import { RollbackButton } from '@/components/services/rollback-button';
 import { InstancesPanel } from '@/components/services/instances-panel';
 import { DependencyGraph } from '@/components/services/dependency-graph';
+import { BreakLeaseButton } from '@/components/services/break-lease-button';
 import { LiveRefresh } from '@/components/realtime/live-refresh';
 
 export const dynamic = 'force-dynamic';
@@ -161,7 +162,7 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
                   <Link className="font-mono hover:underline" href={`/deployments/${s.lease.deploymentId}`}>
                     {s.lease.deploymentId.slice(0, 8)}
                   </Link>{' '}
-                  ({s.lease.owner ? `worker ${s.lease.owner}` : 'waiting for a worker'}), expires <Ago iso={s.lease.expiresAt} />
+                  ({s.lease.owner ? `worker ${s.lease.owner}` : 'waiting for a worker'}), expires <Ago iso={s.lease.expiresAt} /> <BreakLeaseButton service={s.name} owner={s.lease.owner} />
                 </>
               ) : (
                 'free'
