@@ -13,6 +13,9 @@ test.describe('overview', () => {
     }
     await expect(page.getByTestId('service-row-api-gateway')).toContainText('auth-service');
     await page.screenshot({ path: 'test-results/screenshots/overview.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: 'test-results/screenshots/overview-dark.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });
 

@@ -5,8 +5,20 @@ import { routerAnswers, shot, waitIdle } from './support';
  * Release manager: registers a version in the panel and deploys it with each strategy,
  * previewing the plan first, and sees each deployment succeed.
  */
-test('registers versions and deploys notification-service with each strategy, each succeeding', async ({ page, request }) => {
+test('signs in, registers versions and deploys notification-service with each strategy, each succeeding', async ({ browser, request }) => {
   test.setTimeout(420_000);
+  const email = 'release-manager@flightdeck.test';
+  const password = 'release-manager-password';
+  expect((await request.post('/api/v1/users', { data: { email, password, role: 'deployer' } })).status()).toBe(201);
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto('/services/notification-service');
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await shot(page, 'release-manager-sign-in');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'notification-service' })).toBeVisible();
   await waitIdle(request, 'notification-service');
   const rounds = [
     { version: '1.2.0', strategy: 'rolling', params: { batchSize: '1' } },
@@ -43,4 +55,7 @@ test('registers versions and deploys notification-service with each strategy, ea
   await page.goto('/services/notification-service');
   await expect(page.getByTestId('service-live')).toHaveText('v1.5.0');
   await shot(page, 'release-manager-service');
+  const d = await request.get('/api/v1/services/notification-service');
+  expect(((await d.json()) as { deployments: Array<{ actor: string }> }).deployments.slice(0, 4).map((x) => x.actor)).toEqual(Array(4).fill(email));
+  await context.close();
 });
