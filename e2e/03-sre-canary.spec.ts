@@ -17,6 +17,9 @@ test('the canary of payment-gateway v2.3.0 is aborted automatically, and the tim
     .not.toBe('');
   await page.goto(`/deployments/${id}`);
   await expect(page.getByTestId('canary-panel')).toBeVisible();
+  await expect(page.getByTestId('feed-status')).toHaveText('live');
+  await expect(page.locator('[data-testid="timeline"] li[data-type="analysis_started"]')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('instances')).toBeVisible();
   await shot(page, 'sre-canary-running');
   await expect(page.getByTestId('deployment-state')).toHaveText('failed', { timeout: 240_000 });
   const failed = page.locator('[data-testid="timeline"] li[data-type="analysis_failed"]');

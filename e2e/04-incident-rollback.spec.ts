@@ -31,5 +31,7 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   expect(after.statuses).toEqual(new Set([200]));
   await page.goto('/');
   await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.2.0');
+  await expect(page.getByTestId('overview-summary')).toContainText('0 deploying');
+  await expect(page.getByTestId('change-list')).toBeVisible();
   await shot(page, 'incident-overview-after');
 });

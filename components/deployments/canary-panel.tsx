@@ -153,6 +153,12 @@ function Chart({ s, windowSeconds }: { s: Series; windowSeconds: number }) {
         )}
         <path d={line('baseline')} fill="none" strokeWidth={1.5} className="stroke-zinc-500" />
         <path d={line('canary')} fill="none" strokeWidth={2} className="stroke-orange-500" />
+        {pts.map((p) => (
+          <g key={`pt-${p.at}`}>
+            {p.baseline !== null && <circle cx={x(p.elapsedSeconds)} cy={y(p.baseline)} r={1.8} className="fill-zinc-500" />}
+            {p.canary !== null && <circle cx={x(p.elapsedSeconds)} cy={y(p.canary)} r={2} className="fill-orange-500" />}
+          </g>
+        ))}
         {pts
           .filter((p) => p.status === 'fail')
           .map((p) => (

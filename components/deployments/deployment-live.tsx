@@ -136,7 +136,7 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
           </Section>
           {isCanary && <CanaryPanel deploymentId={d.id} active={!done} events={timeline.events} />}
           <Section title="Timeline" testId="timeline-section">
-            <Timeline events={timeline.events} connected={timeline.connected} error={timeline.error} />
+            <Timeline events={timeline.events} connected={timeline.connected} everConnected={timeline.everConnected} error={timeline.error} />
           </Section>
         </div>
         <Section title="Instances">

@@ -18,7 +18,7 @@ function toneOf(type: string): Tone {
  * fixed-height scroller, so streaming events do not move the rest of the page; it follows
  * the newest event unless the reader has scrolled up.
  */
-export function Timeline({ events, connected, error }: { events: TimelineEvent[]; connected: boolean; error: string | null }) {
+export function Timeline({ events, connected, everConnected, error }: { events: TimelineEvent[]; connected: boolean; everConnected: boolean; error: string | null }) {
   const box = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   useEffect(() => {
@@ -29,7 +29,7 @@ export function Timeline({ events, connected, error }: { events: TimelineEvent[]
     <div>
       <div className="mb-2 flex items-center gap-2 text-xs text-zinc-500">
         <span className={`inline-block h-2 w-2 rounded-full ${connected ? 'bg-emerald-500' : 'bg-amber-500'}`} aria-hidden />
-        <span data-testid="feed-status">{connected ? 'live' : 'reconnecting…'}</span>
+        <span data-testid="feed-status">{connected ? 'live' : everConnected ? 'reconnecting…' : 'connecting…'}</span>
         <span>· {events.length} events</span>
         {error && <span className="text-red-600">· catch-up failed: {error}</span>}
       </div>

@@ -20,12 +20,12 @@ export function TrafficSplit({ service, from, to }: { service: string; from: str
     <div data-testid="traffic-split" aria-label={`traffic: v${to} ${newP} %, ${from ? `v${from} ${oldP} %` : ''}`}>
       <div className="flex h-6 w-full overflow-hidden rounded bg-zinc-200 text-xs font-medium text-white dark:bg-zinc-800">
         {oldP > 0 && (
-          <div className="flex items-center justify-center bg-zinc-500 transition-[width] duration-500" style={{ width: `${oldP}%` }}>
+          <div className="flex items-center justify-center bg-zinc-500" style={{ width: `${oldP}%` }}>
             v{from} {oldP} %
           </div>
         )}
         {newP > 0 && (
-          <div className="flex items-center justify-center bg-sky-600 transition-[width] duration-500" style={{ width: `${newP}%` }}>
+          <div className="flex items-center justify-center bg-sky-600" style={{ width: `${newP}%` }}>
             v{to} {newP} %
           </div>
         )}

@@ -23,6 +23,7 @@ export interface TimelineEvent {
 export function useTimeline(deploymentId: string, onEvent?: (e: TimelineEvent) => void) {
   const [events, setEvents] = useState<TimelineEvent[]>([]);
   const [connected, setConnected] = useState(false);
+  const [everConnected, setEverConnected] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const lastSeq = useRef(0);
   const onEventRef = useRef(onEvent);
@@ -70,6 +71,7 @@ export function useTimeline(deploymentId: string, onEvent?: (e: TimelineEvent) =
 
     const subscribe = () => {
       setConnected(true);
+      setEverConnected(true);
       socket.emit('subscribe', { deploymentId, afterSeq: lastSeq.current });
     };
     const onSocketEvent = (e: TimelineEvent) => {
@@ -94,5 +96,5 @@ export function useTimeline(deploymentId: string, onEvent?: (e: TimelineEvent) =
     };
   }, [deploymentId]);
 
-  return { events, connected, error };
+  return { events, connected, everConnected, error };
 }

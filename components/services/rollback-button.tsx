@@ -86,8 +86,14 @@ export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { 
                 {plan.from ? `v${plan.from} is marked bad and ` : ''}v{plan.target} is deployed blue-green: it starts beside the current version, then traffic switches atomically.
               </p>
             )}
-            {plan.skipped.length > 0 && (
-              <p className="text-zinc-600 dark:text-zinc-400">Skipped: {plan.skipped.map((s) => `v${s.semver} (${s.reason})`).join(', ')}</p>
+            {plan.skipped.some((s) => s.reason !== 'current version') && (
+              <p className="text-zinc-600 dark:text-zinc-400">
+                Passed over:{' '}
+                {plan.skipped
+                  .filter((s) => s.reason !== 'current version')
+                  .map((s) => `v${s.semver} (${s.reason})`)
+                  .join(', ')}
+              </p>
             )}
           </div>
         )}

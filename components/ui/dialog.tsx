@@ -27,7 +27,7 @@ export function Dialog({ open, onClose, title, children, testId, wide }: { open:
       className={`m-auto w-full rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 ${wide ? 'max-w-3xl' : 'max-w-md'}`}
     >
       {open && (
-        <div className="p-5">
+        <div className="p-5 text-left">
           <h2 className="mb-3 text-base font-semibold">{title}</h2>
           {children}
         </div>
