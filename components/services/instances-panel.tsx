@@ -30,11 +30,10 @@ export function InstancesPanel({ service, lines = 3, highlight }: { service: str
             <span className="font-mono font-medium">v{i.version}</span>
             {highlight && i.version === highlight.version && <span className="text-sky-700 dark:text-sky-400">{highlight.label}</span>}
             <span className="text-zinc-500">slot {i.slot}</span>
-            <span className="tabular-nums text-zinc-500">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span>
-            {i.restarts > 0 && <span className="text-amber-700 dark:text-amber-400">{i.restarts} restart(s)</span>}
-            <span className="ml-auto text-zinc-500">
-              started <Ago iso={i.startedAt} />
-            </span>
+          </div>
+          <div className="mt-0.5 text-zinc-500">
+            <span className="tabular-nums">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />
+            {i.restarts > 0 && <span className="text-amber-700 dark:text-amber-400"> · {i.restarts} restart(s)</span>}
           </div>
           {i.exitReason && <div className="mt-1 text-red-700 dark:text-red-400">exited {i.exitCode ?? ''}: {i.exitReason}</div>}
           {i.logs.length > 0 && (
