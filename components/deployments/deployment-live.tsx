@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useCallback } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson } from '../ui/api';
+import { Breadcrumbs } from '../ui/breadcrumbs';
 import { StateBadge } from '../ui/badge';
 import { ErrorState, Section } from '../ui/states';
 import { Ago } from '../ui/time';
@@ -67,15 +68,13 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
     <div className="space-y-4">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <p className="text-xs text-zinc-500">
-            <Link href="/" className="hover:underline">
-              Overview
-            </Link>{' '}
-            /{' '}
-            <Link href={`/services/${d.service}`} className="hover:underline">
-              {d.service}
-            </Link>{' '}
-            / deployment <span className="font-mono">{d.id.slice(0, 8)}</span>
+          <Breadcrumbs
+            trail={[
+              { href: '/', label: 'Overview' },
+              { href: `/services/${d.service}`, label: d.service },
+            ]}
+          >
+            deployment <span className="font-mono">{d.id.slice(0, 8)}</span>
             {d.releaseId && (
               <>
                 {' '}
@@ -85,7 +84,7 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
                 </Link>
               </>
             )}
-          </p>
+          </Breadcrumbs>
           <h1 className="flex flex-wrap items-center gap-2 text-xl font-semibold">
             <span>
               {d.kind === 'rollback' ? 'Rollback' : d.strategy} of {d.service}: <span className="font-mono">{d.from ? `v${d.from}` : '∅'}</span> → <span className="font-mono">v{d.to}</span>

@@ -3,17 +3,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { getJson } from '../ui/api';
 import { getSocket } from './socket';
+import type { StoredEvent } from '@/lib/events/append';
 
-export interface TimelineEvent {
-  deploymentId: string;
-  seq: number;
-  cursor: number;
-  type: string;
-  message: string;
-  data: Record<string, unknown>;
-  actor: string;
-  at: string;
-}
+/** An event as the API and the socket send it (lib/events' StoredEvent). */
+export type TimelineEvent = StoredEvent;
 
 /**
  * A deployment's timeline, in order, live. The database is the source of order: the view keeps

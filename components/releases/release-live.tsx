@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useCallback } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson } from '../ui/api';
+import { Breadcrumbs } from '../ui/breadcrumbs';
 import { StateBadge } from '../ui/badge';
 import { Section } from '../ui/states';
 import { Ago } from '../ui/time';
@@ -32,12 +33,9 @@ export function ReleaseLive({ initial, cursor }: { initial: ReleaseView; cursor:
   return (
     <div className="space-y-4">
       <div>
-        <p className="text-xs text-zinc-500">
-          <Link href="/releases" className="hover:underline">
-            Releases
-          </Link>{' '}
-          / <span className="font-mono">{r.id.slice(0, 8)}</span>
-        </p>
+        <Breadcrumbs trail={[{ href: '/releases', label: 'Releases' }]}>
+          <span className="font-mono">{r.id.slice(0, 8)}</span>
+        </Breadcrumbs>
         <h1 className="flex items-center gap-2 text-xl font-semibold">
           Release of {r.items.length} service{r.items.length === 1 ? '' : 's'} <StateBadge state={r.state} testId="release-state" />
         </h1>

@@ -6,6 +6,7 @@ import { getService } from '@/lib/services';
 import { getRuntime } from '@/lib/runtime/registry';
 import { currentCursor } from '@/lib/events/read';
 import { Badge, StateBadge } from '@/components/ui/badge';
+import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Empty, Section } from '@/components/ui/states';
 import { Ago } from '@/components/ui/time';
 import { DeployDialog } from '@/components/services/deploy-dialog';
@@ -40,12 +41,7 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
       <LiveRefresh cursor={cursor} />
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <p className="text-xs text-zinc-500">
-            <Link href="/" className="hover:underline">
-              Overview
-            </Link>{' '}
-            / service
-          </p>
+          <Breadcrumbs trail={[{ href: '/', label: 'Overview' }]}>service</Breadcrumbs>
           <h1 className="text-xl font-semibold">{s.name}</h1>
           <p className="text-sm text-zinc-500">
             {s.description || 'No description.'} · {s.replicas} replica{s.replicas === 1 ? '' : 's'} · live{' '}
