@@ -43,8 +43,9 @@ export function ChangeList({ changes, compact, rollback }: { changes: Change[]; 
             <span className="min-w-0 flex-1 truncate">{c.summary}</span>
           )}
           {c.state && <StateBadge state={c.state} />}
+          {!compact && rollback && newest.has(c.id) && rollback(c.service)}
           {!compact && (
-            <span className="w-full pl-27 text-xs text-zinc-500 sm:w-auto sm:pl-0">
+            <span className="basis-full pl-27 text-xs text-zinc-500">
               by {c.actor}
               {((c.before?.requests ?? 0) > 0 || (c.after?.requests ?? 0) > 0) && (
                 <>
@@ -55,7 +56,6 @@ export function ChangeList({ changes, compact, rollback }: { changes: Change[]; 
               {c.reason && <> · {c.reason}</>}
             </span>
           )}
-          {!compact && rollback && newest.has(c.id) && rollback(c.service)}
         </li>
       ))}
     </ol>

@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { shot, waitIdle } from './support';
+
+/**
+ * A multi-service release from the Releases page runs in dependency waves (auth-service before
+ * api-gateway, which depends on it) and is followed live; "What changed" then lists it with
+ * the earlier rollback, filtered by service. The dialogs work from the keyboard alone.
+ */
+test('a release runs in dependency waves, followed live, and shows up in what changed', async ({ page, request }) => {
+  test.setTimeout(300_000);
+  await waitIdle(request, 'auth-service');
+  await waitIdle(request, 'api-gateway');
+  await page.goto('/releases');
+  await page.getByTestId('release-version-auth-service').selectOption('1.4.0');
+  await page.getByTestId('release-version-api-gateway').selectOption('3.1.0');
+  await shot(page, 'release-new');
+  await page.getByTestId('release-submit').click();
+
+  await expect(page).toHaveURL(/\/releases\/[0-9a-f-]{36}$/);
+  const waves = page.getByTestId('release-waves').locator('> li');
+  await expect(waves).toHaveCount(2);
+  await expect(waves.nth(0)).toContainText('auth-service');
+  await expect(waves.nth(1)).toContainText('api-gateway');
+  await shot(page, 'release-running');
+  await expect(page.getByTestId('release-state')).toHaveText('succeeded', { timeout: 180_000 });
+  await expect(page.getByTestId('release-item-api-gateway')).toContainText('succeeded');
+  await shot(page, 'release-succeeded');
+
+  await page.goto('/changes');
+  await expect(page.getByTestId('change-list')).toBeVisible();
+  await page.getByTestId('changes-filter').selectOption('payment-gateway');
+  await expect(page.getByTestId('change-rollback').first()).toContainText('v2.3.0 → v2.2.0');
+  await expect(page.getByTestId('change-list').locator('li').filter({ hasText: 'auth-service' })).toHaveCount(0);
+  await shot(page, 'what-changed');
+});
+
+test('the rollback and deploy dialogs work from the keyboard', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('rollback-payment-gateway').focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByTestId('service-row-payment-gateway').getByTestId('rollback-dialog');
+  await expect(dialog.getByTestId('rollback-plan')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  await page.goto('/services/inventory-service');
+  await page.getByTestId('deploy-open').focus();
+  await page.keyboard.press('Enter');
+  const deploy = page.getByTestId('deploy-dialog');
+  await expect(deploy).toBeVisible();
+  // The dialog's buttons are real buttons: focused, Enter asks for the plan.
+  await page.getByTestId('deploy-preview').focus();
+  await page.keyboard.press('Enter');
+  await expect(deploy.getByTestId('plan-preview')).toBeVisible();
+  await shot(page, 'keyboard-deploy-preview');
+  await page.keyboard.press('Escape');
+  await expect(deploy).toBeHidden();
+});
