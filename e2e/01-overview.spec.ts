@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { open } from './support';
 
 test.describe('overview', () => {
   test('lists every demo service with its dependencies, and the API reports a healthy database', async ({ page, request }) => {
@@ -6,7 +7,7 @@ test.describe('overview', () => {
     expect(health.status()).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', database: { ok: true } });
 
-    await page.goto('/');
+    await open(page, '/');
     await expect(page.getByRole('heading', { name: 'Services' })).toBeVisible();
     for (const name of ['auth-service', 'api-gateway', 'payment-gateway', 'inventory-service', 'analytics-pipeline', 'notification-service']) {
       await expect(page.getByTestId(`service-row-${name}`)).toBeVisible();

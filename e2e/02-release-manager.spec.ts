@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { routerAnswers, shot, waitIdle } from './support';
+import { open, routerAnswers, shot, waitIdle } from './support';
 
 /**
  * Release manager: registers a version in the panel and deploys it with each strategy,
@@ -12,7 +12,7 @@ test('signs in, registers versions and deploys notification-service with each st
   expect((await request.post('/api/v1/users', { data: { email, password, role: 'deployer' } })).status()).toBe(201);
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const page = await context.newPage();
-  await page.goto('/services/notification-service');
+  await open(page, '/services/notification-service');
   await expect(page).toHaveURL(/\/login/);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
@@ -27,7 +27,7 @@ test('signs in, registers versions and deploys notification-service with each st
     { version: '1.5.0', strategy: 'recreate', params: {} },
   ];
   for (const [i, r] of rounds.entries()) {
-    await page.goto('/services/notification-service');
+    await open(page, '/services/notification-service');
     await page.getByTestId('version-open').click();
     await page.getByTestId('version-semver').fill(r.version);
     await page.getByTestId('version-config').fill('SMTP_HOST=smtp.internal');
@@ -52,7 +52,7 @@ test('signs in, registers versions and deploys notification-service with each st
     await shot(page, `release-manager-succeeded-${r.strategy}`);
   }
   expect(await routerAnswers(request, 'notification-service', 10)).toEqual({ versions: new Set(['1.5.0']), statuses: new Set([200]) });
-  await page.goto('/services/notification-service');
+  await open(page, '/services/notification-service');
   await expect(page.getByTestId('service-live')).toHaveText('v1.5.0');
   await shot(page, 'release-manager-service');
   const d = await request.get('/api/v1/services/notification-service');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, shot } from './support';
+import { api, open, shot } from './support';
 
 /**
  * SRE: the demo's canary of payment-gateway v2.3.0 (5 % errors, under the demo's real
@@ -15,7 +15,7 @@ test('the canary of payment-gateway v2.3.0 is aborted automatically, and the tim
       return id;
     }, { timeout: 300_000, intervals: [2000] })
     .not.toBe('');
-  await page.goto(`/deployments/${id}`);
+  await open(page, `/deployments/${id}`);
   await expect(page.getByTestId('canary-panel')).toBeVisible();
   await expect(page.getByTestId('feed-status')).toHaveText('live');
   await expect(page.locator('[data-testid="timeline"] li[data-type="analysis_started"]')).toBeVisible({ timeout: 60_000 });

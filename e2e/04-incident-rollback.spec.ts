@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, routerAnswers, shot, waitDeployment, waitIdle, waitSeedDone } from './support';
+import { api, open, routerAnswers, shot, waitDeployment, waitIdle, waitSeedDone } from './support';
 
 /**
  * Incident responder: payment-gateway v2.3.0 is live and failing; from the overview one click
@@ -14,7 +14,7 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   await waitDeployment(request, r.id, ['succeeded']);
   expect((await routerAnswers(request, 'payment-gateway', 10)).versions).toEqual(new Set(['2.3.0']));
 
-  await page.goto('/');
+  await open(page, '/');
   await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.3.0');
   await shot(page, 'incident-overview-before');
   await page.getByTestId('rollback-payment-gateway').click();
@@ -29,7 +29,7 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   const after = await routerAnswers(request, 'payment-gateway', 40);
   expect(after.versions).toEqual(new Set(['2.2.0']));
   expect(after.statuses).toEqual(new Set([200]));
-  await page.goto('/');
+  await open(page, '/');
   await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.2.0');
   await expect(page.getByTestId('overview-summary')).toContainText('0 deploying');
   await expect(page.getByTestId('change-list')).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, shot, waitDeployment, waitIdle, type Deployment } from './support';
+import { api, open, shot, type Deployment, waitDeployment, waitIdle } from './support';
 
 /**
  * The timeline stays in order across a forced socket disconnect: events recorded while the
@@ -14,7 +14,7 @@ test('the timeline has every event once, in order, across a socket disconnect an
     params: { scaleDownDelaySeconds: 4 },
   });
   const id = r.id;
-  await page.goto(`/deployments/${id}`);
+  await open(page, `/deployments/${id}`);
   await expect(page.getByTestId('feed-status')).toHaveText('live');
   await expect(page.locator('[data-testid="timeline"] li').first()).toBeVisible();
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, shot } from './support';
+import { api, open, shot } from './support';
 
 /** A viewer sees the panel without a single mutation button, and a forced mutation is refused. */
 test('a viewer sees no mutation buttons, and a forced mutation is refused', async ({ request, browser }) => {
@@ -10,7 +10,7 @@ test('a viewer sees no mutation buttons, and a forced mutation is refused', asyn
 
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const page = await context.newPage();
-  await page.goto('/login');
+  await open(page, '/login');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -19,17 +19,17 @@ test('a viewer sees no mutation buttons, and a forced mutation is refused', asyn
   await expect(page.locator('[data-testid^="rollback-"]')).toHaveCount(0);
   await shot(page, 'viewer-overview');
 
-  await page.goto('/services/payment-gateway');
+  await open(page, '/services/payment-gateway');
   await expect(page.getByTestId('versions')).toBeVisible();
   for (const id of ['deploy-open', 'version-open', 'rollback-payment-gateway', 'break-lease']) await expect(page.getByTestId(id)).toHaveCount(0);
   await shot(page, 'viewer-service');
 
-  await page.goto(`/deployments/${s.deployments[0]!.id}`);
+  await open(page, `/deployments/${s.deployments[0]!.id}`);
   await expect(page.getByTestId('read-only')).toBeVisible();
   await expect(page.getByTestId('controls')).toHaveCount(0);
   await expect(page.getByRole('button', { name: /abort|pause|promote|roll back/i })).toHaveCount(0);
 
-  await page.goto('/releases');
+  await open(page, '/releases');
   await expect(page.getByTestId('release-form')).toHaveCount(0);
 
   // Forcing it anyway, with the viewer's own session: refused, and nothing happens.

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shot, waitIdle } from './support';
+import { open, shot, waitIdle } from './support';
 
 /**
  * A multi-service release from the Releases page runs in dependency waves (auth-service before
@@ -10,7 +10,7 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
   test.setTimeout(300_000);
   await waitIdle(request, 'auth-service');
   await waitIdle(request, 'api-gateway');
-  await page.goto('/releases');
+  await open(page, '/releases');
   await page.getByTestId('release-version-auth-service').selectOption('1.4.0');
   await page.getByTestId('release-version-api-gateway').selectOption('3.1.0');
   await shot(page, 'release-new');
@@ -26,7 +26,7 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
   await expect(page.getByTestId('release-item-api-gateway')).toContainText('succeeded');
   await shot(page, 'release-succeeded');
 
-  await page.goto('/changes');
+  await open(page, '/changes');
   await expect(page.getByTestId('change-list')).toBeVisible();
   await page.getByTestId('changes-filter').selectOption('payment-gateway');
   await expect(page.getByTestId('change-rollback').first()).toContainText('v2.3.0 → v2.2.0');
@@ -35,7 +35,7 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
 });
 
 test('the rollback and deploy dialogs work from the keyboard', async ({ page }) => {
-  await page.goto('/');
+  await open(page, '/');
   await page.getByTestId('rollback-payment-gateway').focus();
   await page.keyboard.press('Enter');
   const dialog = page.getByTestId('service-row-payment-gateway').getByTestId('rollback-dialog');
@@ -43,7 +43,7 @@ test('the rollback and deploy dialogs work from the keyboard', async ({ page }) 
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 
-  await page.goto('/services/inventory-service');
+  await open(page, '/services/inventory-service');
   await page.getByTestId('deploy-open').focus();
   await page.keyboard.press('Enter');
   const deploy = page.getByTestId('deploy-dialog');

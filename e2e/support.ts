@@ -2,6 +2,12 @@ import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export type Deployment = { id: string; state: string; lastSeq: number; to: string; from: string | null };
 
+/** Navigate and wait until the page is interactive (React has attached its handlers). */
+export async function open(page: Page, url: string) {
+  await page.goto(url);
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
+
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 }
