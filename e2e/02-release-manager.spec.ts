@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { open, routerAnswers, shot, waitIdle } from './support';
+import { activate, open, routerAnswers, shot, waitIdle } from './support';
 
 /**
  * Release manager: registers a version in the panel and deploys it with each strategy,
@@ -28,15 +28,15 @@ test('signs in, registers versions and deploys notification-service with each st
   ];
   for (const [i, r] of rounds.entries()) {
     await open(page, '/services/notification-service');
-    await page.getByTestId('version-open').click();
+    await activate(page.getByTestId('version-open'), page.getByTestId('version-semver'));
     await page.getByTestId('version-semver').fill(r.version);
     await page.getByTestId('version-config').fill('SMTP_HOST=smtp.internal');
     if (i === 0) await shot(page, 'release-manager-register-version');
     await page.getByTestId('version-submit').click();
     await expect(page.getByTestId(`version-${r.version}`)).toBeVisible();
 
-    await page.getByTestId('deploy-open').click();
     const dialog = page.getByTestId('deploy-dialog');
+    await activate(page.getByTestId('deploy-open'), dialog.getByTestId('deploy-version'));
     await dialog.getByTestId('deploy-version').selectOption(r.version);
     await dialog.getByTestId('deploy-strategy').selectOption(r.strategy);
     for (const [key, value] of Object.entries(r.params)) await dialog.getByTestId(`deploy-param-${key}`).fill(value);

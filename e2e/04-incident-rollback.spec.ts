@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, open, routerAnswers, shot, waitDeployment, waitIdle, waitSeedDone } from './support';
+import { activate, api, open, routerAnswers, shot, waitDeployment, waitIdle, waitSeedDone } from './support';
 
 /**
  * Incident responder: payment-gateway v2.3.0 is live and failing; from the overview one click
@@ -17,8 +17,8 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   await open(page, '/');
   await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.3.0');
   await shot(page, 'incident-overview-before');
-  await page.getByTestId('rollback-payment-gateway').click();
-  const dialog = page.getByTestId('rollback-dialog');
+  const dialog = page.getByTestId('service-row-payment-gateway').getByTestId('rollback-dialog');
+  await activate(page.getByTestId('rollback-payment-gateway'), dialog.getByTestId('rollback-plan'));
   await expect(dialog.getByTestId('rollback-plan')).toContainText('Traffic returns to v2.2.0');
   await shot(page, 'incident-rollback-confirm');
   await dialog.getByTestId('rollback-confirm').click();

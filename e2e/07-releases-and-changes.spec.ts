@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { open, shot, waitIdle } from './support';
+import { activate, open, shot, waitIdle } from './support';
 
 /**
  * A multi-service release from the Releases page runs in dependency waves (auth-service before
@@ -11,8 +11,12 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
   await waitIdle(request, 'auth-service');
   await waitIdle(request, 'api-gateway');
   await open(page, '/releases');
-  await page.getByTestId('release-version-auth-service').selectOption('1.4.0');
-  await page.getByTestId('release-version-api-gateway').selectOption('3.1.0');
+  // Until the form is hydrated a choice does not reach React: choose until the button counts both.
+  await expect(async () => {
+    await page.getByTestId('release-version-auth-service').selectOption('1.4.0');
+    await page.getByTestId('release-version-api-gateway').selectOption('3.1.0');
+    await expect(page.getByTestId('release-submit')).toHaveText('Release 2 services', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
   await shot(page, 'release-new');
   await page.getByTestId('release-submit').click();
 
@@ -36,21 +40,16 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
 
 test('the rollback and deploy dialogs work from the keyboard', async ({ page }) => {
   await open(page, '/');
-  await page.getByTestId('rollback-payment-gateway').focus();
-  await page.keyboard.press('Enter');
   const dialog = page.getByTestId('service-row-payment-gateway').getByTestId('rollback-dialog');
-  await expect(dialog.getByTestId('rollback-plan')).toBeVisible();
+  await activate(page.getByTestId('rollback-payment-gateway'), dialog.getByTestId('rollback-plan'), 'Enter');
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 
   await open(page, '/services/inventory-service');
-  await page.getByTestId('deploy-open').focus();
-  await page.keyboard.press('Enter');
   const deploy = page.getByTestId('deploy-dialog');
-  await expect(deploy).toBeVisible();
+  await activate(page.getByTestId('deploy-open'), deploy, 'Enter');
   // The dialog's buttons are real buttons: focused, Enter asks for the plan.
-  await page.getByTestId('deploy-preview').focus();
-  await page.keyboard.press('Enter');
+  await deploy.getByTestId('deploy-preview').press('Enter');
   await expect(deploy.getByTestId('plan-preview')).toBeVisible();
   await shot(page, 'keyboard-deploy-preview');
   await page.keyboard.press('Escape');

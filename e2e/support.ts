@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 
 export type Deployment = { id: string; state: string; lastSeq: number; to: string; from: string | null };
 
@@ -6,6 +6,20 @@ export type Deployment = { id: string; state: string; lastSeq: number; to: strin
 export async function open(page: Page, url: string) {
   await page.goto(url);
   await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
+
+/**
+ * Click (or press Enter on) `trigger` until `shows` is visible. A page streams in after its
+ * shell, and a button that is server-rendered but not yet hydrated ignores the first click:
+ * retrying until the effect is seen waits for exactly that, with no fixed sleep.
+ */
+export async function activate(trigger: Locator, shows: Locator, how: 'click' | 'Enter' = 'click') {
+  await expect(async () => {
+    if (await shows.isVisible()) return; // an earlier try worked, just late
+    if (how === 'click') await trigger.click({ timeout: 2000 });
+    else await trigger.press('Enter', { timeout: 2000 });
+    await expect(shows).toBeVisible({ timeout: 1500 });
+  }).toPass({ timeout: 30_000 });
 }
 
 export async function shot(page: Page, name: string) {
