@@ -15,29 +15,10 @@ import { DeploymentControls } from './controls';
 import { TrafficSplit } from './traffic-split';
 import { InstancesPanel } from '../services/instances-panel';
 import { CanaryPanel } from './canary-panel';
+import type { getDeployment } from '@/lib/services/deployments';
 
-export type DeploymentView = {
-  id: string;
-  service: string;
-  kind: string;
-  state: string;
-  phase: string;
-  strategy: string;
-  from: string | null;
-  to: string;
-  actor: string;
-  reason: string | null;
-  step: number;
-  totalSteps: number;
-  steps: Array<{ index: number; kind: string; description: string; traffic: { newPercent: number; oldPercent: number; serving: boolean }; timing: string }>;
-  reverting: { outcome: string; reason: string } | null;
-  lastSeq: number;
-  lease: { owner: string | null; expiresAt: string } | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  releaseId: string | null;
-};
+/** GET /api/v1/deployments/{id}, as JSON (its dates are already ISO strings). */
+export type DeploymentView = Awaited<ReturnType<typeof getDeployment>>;
 
 const ACTIVE = new Set(['queued', 'running', 'paused']);
 
