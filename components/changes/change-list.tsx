@@ -4,7 +4,7 @@ import { Badge, StateBadge, type Tone } from '../ui/badge';
 import { Empty } from '../ui/states';
 import { Ago } from '../ui/time';
 
-const KIND_TONE: Record<Change['kind'], Tone> = { deploy: 'blue', rollback: 'amber', version: 'violet', service: 'zinc' };
+const KIND_TONE: Record<Change['kind'], Tone> = { deploy: 'blue', rollback: 'amber', version: 'violet', service: 'zinc', config: 'violet' };
 
 function rate(t: Change['before']): string {
   if (!t) return '—';

@@ -1,6 +1,7 @@
 /**
  * "What changed": every change across services in time order — deployments and rollbacks
- * (with their outcome), versions registered (new config) and services registered — with the
+ * (with their outcome), versions registered (new config), services registered and their settings
+ * changed (from the audit log's successful `service.update` rows) — with the
  * service's traffic in the five minutes before and after each change, for incident response.
  * The traffic comes from the runtime's sliding window (15 minutes for the local runtime), so
  * older changes show no figures rather than invented ones.
@@ -12,7 +13,7 @@ import { parseInput } from './validate';
 
 export const AROUND_MS = 5 * 60_000;
 
-export type ChangeKind = 'deploy' | 'rollback' | 'version' | 'service';
+export type ChangeKind = 'deploy' | 'rollback' | 'version' | 'service' | 'config';
 
 export interface TrafficAround {
   requests: number;
@@ -47,7 +48,7 @@ const querySchema = z
 export async function listChanges(db: Db, query: unknown, now = Date.now()): Promise<Change[]> {
   const q = parseInput(querySchema, query ?? {});
   const where = q.service ? { service: { name: q.service } } : {};
-  const [deployments, versions, services] = await Promise.all([
+  const [deployments, versions, services, updates] = await Promise.all([
     db.deployment.findMany({
       where,
       orderBy: { createdAt: 'desc' },
@@ -56,6 +57,11 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
     }),
     db.version.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, include: { service: { select: { name: true } } } }),
     db.service.findMany({ where: q.service ? { name: q.service } : {}, orderBy: { createdAt: 'desc' }, take: q.limit }),
+    db.auditEntry.findMany({
+      where: { action: 'service.update', outcome: 'ok', ...(q.service ? { target: `service:${q.service}` } : { target: { startsWith: 'service:' } }) },
+      orderBy: { id: 'desc' },
+      take: q.limit,
+    }),
   ]);
   const changes: Change[] = [
     ...deployments.map((d): Change => {
@@ -113,6 +119,25 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
       before: null,
       after: null,
     })),
+    ...updates.map((u): Change => {
+      const service = u.target.slice('service:'.length);
+      return {
+        id: `config:${u.id}`,
+        kind: 'config',
+        at: u.at.toISOString(),
+        service,
+        actor: u.actor,
+        summary: `Settings of ${service} changed`,
+        deploymentId: null,
+        state: null,
+        strategy: null,
+        from: null,
+        to: null,
+        reason: null,
+        before: null,
+        after: null,
+      };
+    }),
   ];
   changes.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
   const out = changes.slice(0, q.limit);

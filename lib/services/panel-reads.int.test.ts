@@ -96,6 +96,16 @@ describe('what changed', () => {
     expect(changes.some((c) => c.kind === 'version' && c.to === '1.1.0' && c.summary.includes('DEMO_ERROR_RATE'))).toBe(true);
   });
 
+  it("lists a service's settings changes from the audit log, but not refused ones", async () => {
+    await tdb.db.auditEntry.create({ data: { actor: 'admin@example.com', action: 'service.update', target: 'service:idle', outcome: 'ok', status: 200 } });
+    await tdb.db.auditEntry.create({ data: { actor: 'mallory@example.com', action: 'service.update', target: 'service:idle', outcome: 'denied', status: 403 } });
+    const changes = await listChanges(tdb.db, { service: 'idle' });
+    const config = changes.filter((c) => c.kind === 'config');
+    expect(config).toHaveLength(1);
+    expect(config[0]).toMatchObject({ service: 'idle', actor: 'admin@example.com', summary: 'Settings of idle changed' });
+    await tdb.db.auditEntry.deleteMany({});
+  });
+
   it('filters by service and limits the count', async () => {
     const only = await listChanges(tdb.db, { service: 'idle', limit: '5' });
     expect(only.every((c) => c.service === 'idle')).toBe(true);
