@@ -73,7 +73,12 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
             <StateBadge state={d.state} testId="deployment-state" />
           </h1>
           <p className="text-sm text-zinc-500">
-            <span data-testid="deployment-phase">{d.phase}</span> · by {d.actor} · created <Ago iso={d.createdAt} />
+            {d.phase !== d.state && (
+              <>
+                <span data-testid="deployment-phase">{d.phase}</span> ·{' '}
+              </>
+            )}
+            by {d.actor} · created <Ago iso={d.createdAt} />
             {d.finishedAt && (
               <>
                 {' '}
