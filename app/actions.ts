@@ -5,53 +5,21 @@
  * Validation stays in lib/services (zod); errors come back as values with the API's code and
  * message so the UI can show them.
  */
-import { headers } from 'next/headers';
-import { AppError, isAppError } from '@/lib/errors/app-error';
 import { serviceContext } from '@/lib/api/http';
 import { getDb } from '@/lib/db/client';
 import { breakLease, controlDeployment, createDeployment, createRelease, createVersion, rollbackService } from '@/lib/services';
-import { currentUser } from '@/lib/auth/next';
-import { sameOrigin } from '@/lib/auth/origin';
-import { decide, type Principal, type Role } from '@/lib/auth/roles';
-import { audit } from '@/lib/auth/audit';
+import { currentUser, runGuarded, type ActionGuard } from '@/lib/auth/next';
+import type { Principal, Role } from '@/lib/auth/roles';
 import { assertMayOverrideFreeze } from '@/lib/auth/override';
 import { isUuid } from '@/lib/services/validate';
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
 
-interface Guard {
-  role: Role;
-  action: string;
-  services: string[];
-  /** A dry run changes nothing: only a refusal is audited. */
-  mutation: boolean;
-}
-
-async function run<T>(g: Guard, fn: (p: Principal) => Promise<T>): Promise<ActionResult<T>> {
-  const db = getDb();
-  const h = await headers();
-  const ip = h.get('x-forwarded-for')?.split(',')[0]?.trim() || null;
-  const target = g.services.map((s) => `service:${s}`).join(',');
-  let p: Principal | null = null;
-  try {
-    if (!sameOrigin(h)) throw new AppError('forbidden', 'cross-site request refused (Origin does not match this site)');
-    p = await currentUser();
-    if (!p) throw new AppError('unauthorized', 'not signed in');
-    const d = decide(p, g.role, g.services);
-    if (!d.ok) throw new AppError('forbidden', d.reason, { required: g.role, role: p.role });
-    const data = await fn(p);
-    if (g.mutation) await audit(db, { actor: p.actor, action: g.action, target, outcome: 'ok', status: 200, ip });
-    return { ok: true, data: JSON.parse(JSON.stringify(data)) as T };
-  } catch (e) {
-    if (!isAppError(e)) {
-      console.error('[panel] unexpected error', e);
-      await audit(db, { actor: p?.actor ?? 'anonymous', action: g.action, target, outcome: 'error', status: 500, ip });
-      return { ok: false, error: { code: 'internal', message: 'internal error; see the server log', details: {} } };
-    }
-    const outcome = e.code === 'unauthorized' ? 'unauthenticated' : e.code === 'forbidden' ? 'denied' : 'rejected';
-    if (g.mutation || outcome !== 'rejected') await audit(db, { actor: p?.actor ?? 'anonymous', action: g.action, target, outcome, status: e.status, ip, details: { code: e.code, message: e.message } });
-    return { ok: false, error: { code: e.code, message: e.message, details: e.details ?? {} } };
-  }
+/** Through the same gate as every other server action; errors keep the API's code and message. */
+async function run<T>(g: ActionGuard, fn: (p: Principal) => Promise<T>): Promise<ActionResult<T>> {
+  const r = await runGuarded(g, fn);
+  if (!r.ok) return { ok: false, error: { code: r.error.code, message: r.error.message, details: r.error.details ?? {} } };
+  return { ok: true, data: JSON.parse(JSON.stringify(r.value)) as T };
 }
 
 const isDryRun = (input: unknown) => typeof input === 'object' && input !== null && (input as { dryRun?: unknown }).dryRun === true;

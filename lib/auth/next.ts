@@ -7,7 +7,7 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getDb } from '../db/client';
 import { AppError, isAppError } from '../errors/app-error';
-import { audit } from './audit';
+import { audit, type Outcome } from './audit';
 import { principalFromSession, SESSION_COOKIE } from './principal';
 import { decide, hasRole, type Principal, type Role } from './roles';
 import { sameOrigin } from './origin';
@@ -30,10 +30,62 @@ export function mayAct(p: Principal, role: Role): boolean {
 
 export type ActionState = { ok?: boolean; error?: string; message?: string; token?: string } | undefined;
 
+export interface ActionGuard {
+  role: Role;
+  /** Audit action name, e.g. "deployment.create". */
+  action: string;
+  /** The services the call acts on, for deployer scopes. */
+  services: string[];
+  /** false for a call that changes nothing (a dry run): only its refusals are audited. */
+  mutation?: boolean;
+}
+
+type AuditOutcome = { outcome: Outcome; status: number; details?: Record<string, unknown> };
+
 /**
- * Wraps a server action: refuses a cross-site caller, an anonymous one, a role too low or a
- * service out of scope (`services` picks the services from the arguments), and writes the
- * outcome to the audit log. Refusals and AppErrors come back as `{ error }` for the form.
+ * The one gate for server actions: refuses a cross-site caller, an anonymous one, a role too
+ * low or a service out of scope, runs `fn` as the signed-in principal, and writes the outcome
+ * to the audit log (`outcomeOf` reads a success's outcome, for actions that report their own
+ * rejections). An unexpected error is logged in full and comes back as a generic `internal`.
+ */
+export async function runGuarded<T>(
+  g: ActionGuard,
+  fn: (p: Principal) => Promise<T>,
+  outcomeOf: (value: T) => AuditOutcome = () => ({ outcome: 'ok', status: 200 }),
+): Promise<{ ok: true; value: T } | { ok: false; error: AppError }> {
+  const db = getDb();
+  const h = await headers();
+  const ip = h.get('x-forwarded-for')?.split(',')[0]?.trim() || null;
+  const target = g.services.map((t) => `service:${t}`).join(',');
+  const mutation = g.mutation ?? true;
+  let p: Principal | null = null;
+  try {
+    if (!sameOrigin(h)) throw new AppError('forbidden', 'cross-site request refused (Origin does not match this site)');
+    p = await currentUser();
+    if (!p) throw new AppError('unauthorized', 'not signed in');
+    const d = decide(p, g.role, g.services);
+    if (!d.ok) throw new AppError('forbidden', d.reason, { required: g.role, role: p.role });
+    const value = await fn(p);
+    if (mutation) await audit(db, { actor: p.actor, action: g.action, target, ip, ...outcomeOf(value) });
+    return { ok: true, value };
+  } catch (e) {
+    if (!isAppError(e)) {
+      console.error('[action] unexpected error', e);
+      await audit(db, { actor: p?.actor ?? 'anonymous', action: g.action, target, outcome: 'error', status: 500, ip });
+      return { ok: false, error: new AppError('internal', 'internal error; see the server log') };
+    }
+    const outcome = e.code === 'unauthorized' ? 'unauthenticated' : e.code === 'forbidden' ? 'denied' : 'rejected';
+    if (mutation || outcome !== 'rejected') {
+      await audit(db, { actor: p?.actor ?? 'anonymous', action: g.action, target, outcome, status: e.status, ip, details: { code: e.code, message: e.message } });
+    }
+    return { ok: false, error: e };
+  }
+}
+
+/**
+ * Wraps a form's server action in runGuarded (`services` picks the services from the
+ * arguments). Refusals and AppErrors come back as `{ error }` for the form; an action that
+ * answers `{ error }` itself is audited as rejected.
  */
 export function guardedAction<A extends unknown[]>(
   role: Role,
@@ -42,30 +94,9 @@ export function guardedAction<A extends unknown[]>(
   services?: (...args: A) => string[],
 ): (...args: A) => Promise<ActionState> {
   return async (...args: A) => {
-    const db = getDb();
-    const h = await headers();
-    const ip = h.get('x-forwarded-for')?.split(',')[0]?.trim() || null;
-    let p: Principal | null = null;
-    const targets = services ? services(...args) : [];
-    const target = targets.map((t) => `service:${t}`).join(',');
-    try {
-      if (!sameOrigin(h)) throw new AppError('forbidden', 'cross-site request refused (Origin does not match this site)');
-      p = await currentUser();
-      if (!p) throw new AppError('unauthorized', 'not signed in');
-      const d = decide(p, role, targets);
-      if (!d.ok) throw new AppError('forbidden', d.reason);
-      const out = await fn(p, ...args);
-      await audit(db, { actor: p.actor, action, target, outcome: out?.error ? 'rejected' : 'ok', status: out?.error ? 422 : 200, ip, details: out?.error ? { message: out.error } : {} });
-      return out;
-    } catch (e) {
-      if (!isAppError(e)) {
-        console.error('[action] unexpected error', e);
-        await audit(db, { actor: p?.actor ?? 'anonymous', action, target, outcome: 'error', status: 500, ip });
-        return { error: 'internal error; see the server log' };
-      }
-      const outcome = e.code === 'unauthorized' ? 'unauthenticated' : e.code === 'forbidden' ? 'denied' : 'rejected';
-      await audit(db, { actor: p?.actor ?? 'anonymous', action, target, outcome, status: e.status, ip, details: { code: e.code, message: e.message } });
-      return { error: e.message };
-    }
+    const r = await runGuarded({ role, action, services: services ? services(...args) : [] }, (p) => fn(p, ...args), (out) =>
+      out?.error ? { outcome: 'rejected', status: 422, details: { message: out.error } } : { outcome: 'ok', status: 200 },
+    );
+    return r.ok ? r.value : { error: r.error.message };
   };
 }
