@@ -65,6 +65,17 @@ export interface VersionTraffic {
   serverErrors: number;
 }
 
+/** A service's traffic over all its versions (what `Runtime.traffic` answers, summed). */
+export function totalTraffic(byVersion: Record<string, VersionTraffic>): VersionTraffic {
+  const total: VersionTraffic = { requests: 0, errors: 0, serverErrors: 0 };
+  for (const t of Object.values(byVersion)) {
+    total.requests += t.requests;
+    total.errors += t.errors;
+    total.serverErrors += t.serverErrors;
+  }
+  return total;
+}
+
 export interface Runtime {
   start(fence: Fence, specs: InstanceSpec[]): Promise<void>;
   list(service: string): Promise<InstanceStatus[]>;

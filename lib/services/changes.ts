@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { getRuntime } from '../runtime/registry';
+import { totalTraffic } from '../runtime/types';
 import { parseInput } from './validate';
 
 export const AROUND_MS = 5 * 60_000;
@@ -37,6 +38,9 @@ export interface Change {
   before: TrafficAround | null;
   after: TrafficAround | null;
 }
+
+/** What a change that is not a deployment leaves empty. */
+const NOT_A_DEPLOYMENT = { deploymentId: null, state: null, strategy: null, from: null, to: null, reason: null, before: null, after: null } as const;
 
 const querySchema = z
   .object({
@@ -93,14 +97,10 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
         service: v.service.name,
         actor: v.createdBy,
         summary: `Version v${v.semver} registered${keys.length ? ` (config: ${keys.join(', ')})` : ''}`,
-        deploymentId: null,
+        ...NOT_A_DEPLOYMENT,
         state: v.bad ? 'bad' : null,
-        strategy: null,
-        from: null,
         to: v.semver,
         reason: v.badReason,
-        before: null,
-        after: null,
       };
     }),
     ...services.map((s): Change => ({
@@ -110,14 +110,7 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
       service: s.name,
       actor: s.createdBy,
       summary: `Service ${s.name} registered (${s.replicas} replica${s.replicas === 1 ? '' : 's'})`,
-      deploymentId: null,
-      state: null,
-      strategy: null,
-      from: null,
-      to: null,
-      reason: null,
-      before: null,
-      after: null,
+      ...NOT_A_DEPLOYMENT,
     })),
     ...updates.map((u): Change => {
       const service = u.target.slice('service:'.length);
@@ -128,14 +121,7 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
         service,
         actor: u.actor,
         summary: `Settings of ${service} changed`,
-        deploymentId: null,
-        state: null,
-        strategy: null,
-        from: null,
-        to: null,
-        reason: null,
-        before: null,
-        after: null,
+        ...NOT_A_DEPLOYMENT,
       };
     }),
   ];
@@ -152,12 +138,7 @@ async function attachTraffic(changes: Change[], now: number): Promise<void> {
     if (to <= from) return null;
     const byVersion = await runtime.traffic(service, from, to).catch(() => null);
     if (!byVersion) return null;
-    let requests = 0;
-    let errors = 0;
-    for (const t of Object.values(byVersion)) {
-      requests += t.requests;
-      errors += t.errors;
-    }
+    const { requests, errors } = totalTraffic(byVersion);
     return { requests, errors, errorRate: requests > 0 ? errors / requests : null };
   };
   await Promise.all(

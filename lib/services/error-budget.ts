@@ -6,7 +6,7 @@
 import type { Db } from '../db/client';
 import type { Tx } from '../events/append';
 import { BUDGET_PERIOD_DAYS, errorBudget } from '../engine/error-budget';
-import type { Runtime } from '../runtime/types';
+import { totalTraffic, type Runtime } from '../runtime/types';
 import { findServiceOr404 } from './services';
 
 const MINUTE = 60_000;
@@ -17,13 +17,7 @@ const SAMPLE_MINUTES = 14;
 export async function recordTrafficMinutes(db: Db, runtime: Runtime, service: { id: string; name: string }, now: number): Promise<void> {
   const end = Math.floor(now / MINUTE) * MINUTE;
   for (let m = end - SAMPLE_MINUTES * MINUTE; m < end; m += MINUTE) {
-    const t = await runtime.traffic(service.name, m, m + MINUTE);
-    let requests = 0;
-    let errors = 0;
-    for (const v of Object.values(t)) {
-      requests += v.requests;
-      errors += v.serverErrors;
-    }
+    const { requests, serverErrors: errors } = totalTraffic(await runtime.traffic(service.name, m, m + MINUTE));
     if (requests === 0) continue;
     // A restarted router may know less about a minute than we stored: keep the larger counts.
     await db.$executeRaw`

@@ -4,12 +4,13 @@
  * rollback would return to — so the panel can say "Roll back to v2.2.0" before anyone clicks.
  */
 import type { Db } from '../db/client';
-import { chooseRollbackTarget } from '../engine';
 import type { Plan } from '../engine';
 import { getRuntime } from '../runtime/registry';
+import { totalTraffic } from '../runtime/types';
 import { currentCursor } from '../events/read';
 import { listServices } from './services';
 import { budgetOf } from './error-budget';
+import { chooseFromHistory } from './rollback';
 
 const TRAFFIC_WINDOW_MS = 60_000;
 
@@ -43,14 +44,13 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
   const cursor = await currentCursor(db);
   const services = await listServices(db);
   const ids = services.map((s) => s.id);
-  const [active, history, versions, budgetRows] = await Promise.all([
+  const [active, history, versions] = await Promise.all([
     db.deployment.findMany({
       where: { activeFor: { not: null } },
       include: { toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
     }),
     db.releaseHistory.findMany({ where: { serviceId: { in: ids } }, orderBy: { from: 'asc' } }),
     db.version.findMany({ where: { serviceId: { in: ids } }, select: { id: true, serviceId: true, semver: true, bad: true } }),
-    db.service.findMany({ where: { id: { in: ids } }, select: { id: true, sloAvailability: true, budgetFreeze: true } }),
   ]);
   const runtime = getRuntime();
   const out = await Promise.all(
@@ -71,12 +71,7 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
           const exited = list.length - running.length;
           const status = !s.liveVersion && list.length === 0 ? 'idle' : serving === 0 ? 'down' : serving < s.replicas || exited > 0 ? 'degraded' : 'healthy';
           health = { serving, running: running.length, exited, status };
-          let requests = 0;
-          let errors = 0;
-          for (const t of Object.values(byVersion)) {
-            requests += t.requests;
-            errors += t.errors;
-          }
+          const { requests, errors } = totalTraffic(byVersion);
           traffic = { windowSeconds: TRAFFIC_WINDOW_MS / 1000, requests, errors, errorRate: requests ? errors / requests : null };
         } catch {
           /* the runtime is unreachable: show unknown rather than fail the page */
@@ -91,11 +86,9 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
         const own = versions.filter((v) => v.serviceId === s.id);
         const current = own.find((v) => v.semver === s.liveVersion);
         try {
-          const choice = chooseRollbackTarget({
-            history: history
-              .filter((h) => h.serviceId === s.id)
-              .map((h) => ({ versionId: h.versionId, semver: own.find((v) => v.id === h.versionId)?.semver ?? '?', from: h.from.getTime(), until: h.until?.getTime() ?? null })),
-            versions: own.map((v) => ({ id: v.id, semver: v.semver, bad: v.bad })),
+          const choice = chooseFromHistory({
+            history: history.filter((h) => h.serviceId === s.id),
+            versions: own,
             currentVersionId: current?.id ?? null,
             service: s.name,
           });
@@ -105,8 +98,7 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
         }
       }
       const plan = a?.plan as unknown as Plan | undefined;
-      const budgetRow = budgetRows.find((b) => b.id === s.id);
-      const b = budgetRow ? await budgetOf(db, budgetRow, now).catch(() => null) : null;
+      const b = await budgetOf(db, { id: s.id, sloAvailability: s.slo.availability, budgetFreeze: s.budgetFreeze }, now).catch(() => null);
       return {
         name: s.name,
         description: s.description,

@@ -19,6 +19,28 @@ import { findServiceOr404 } from './services';
 import { normalizeSemver } from './versions';
 import { createDeploymentTx, getDeployment, liveVersionOf, WORK_CHANNEL, type ServiceContext } from './deployments';
 
+/** The engine's rollback choice, from a service's release-history rows and its versions. */
+export function chooseFromHistory(args: {
+  history: Array<{ versionId: string; from: Date; until: Date | null }>;
+  versions: Array<{ id: string; semver: string; bad: boolean }>;
+  currentVersionId: string | null;
+  toVersion?: string;
+  service: string;
+}) {
+  return chooseRollbackTarget({
+    history: args.history.map((h) => ({
+      versionId: h.versionId,
+      semver: args.versions.find((v) => v.id === h.versionId)?.semver ?? '?',
+      from: h.from.getTime(),
+      until: h.until?.getTime() ?? null,
+    })),
+    versions: args.versions.map((v) => ({ id: v.id, semver: v.semver, bad: v.bad })),
+    currentVersionId: args.currentVersionId,
+    toVersion: args.toVersion,
+    service: args.service,
+  });
+}
+
 export async function rollbackService(ctx: ServiceContext, serviceName: string, input: unknown, actor: string) {
   const body = parseInput(rollbackSchema, input ?? {});
   const clock = ctx.clock ?? systemClock;
@@ -62,13 +84,7 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
     const current = await liveVersionOf(tx, service.id);
     const history = await tx.releaseHistory.findMany({ where: { serviceId: service.id }, orderBy: { from: 'asc' } });
     const versions = await tx.version.findMany({ where: { serviceId: service.id } });
-    const choice = chooseRollbackTarget({
-      history: history.map((h) => ({ versionId: h.versionId, semver: versions.find((v) => v.id === h.versionId)!.semver, from: h.from.getTime(), until: h.until?.getTime() ?? null })),
-      versions: versions.map((v) => ({ id: v.id, semver: v.semver, bad: v.bad })),
-      currentVersionId: current?.id ?? null,
-      toVersion: requested,
-      service: serviceName,
-    });
+    const choice = chooseFromHistory({ history, versions, currentVersionId: current?.id ?? null, toVersion: requested, service: serviceName });
     const plan = { mode: 'deployment' as const, from: current?.semver ?? null, target: choice.target.semver, skipped: choice.skipped };
     if (body.dryRun) return { ...plan, deploymentId: null, dryRun: true };
     if (current) {
