@@ -97,12 +97,11 @@ class SimulatedSource {
   runtime(): Runtime {
     const unsupported = () => Promise.reject(new Error('not simulated'));
     return {
-      start: unsupported,
+      scale: unsupported,
       list: unsupported,
       probe: unsupported,
       setRoutes: unsupported,
       getRoutes: unsupported,
-      drainAndStop: unsupported,
       traffic: async (_s, fromMs, toMs) => {
         const out: Record<string, VersionTraffic> = {};
         for (const sec of this.range(fromMs, toMs)) {

@@ -244,7 +244,7 @@ async function rollbackLatency(w: RealWorld<RemoteRuntime>, databaseUrl: string,
       const committed = Date.now();
       await until('traffic back on the good version', async () => {
         const t = await w.runtime.getRoutes(name);
-        return !!t && t.backends.length > 0 && t.backends.every((b) => b.versionId === good || b.weight === 0);
+        return !!t && t.versions.some((v) => v.weight > 0) && t.versions.every((v) => v.versionId === good || v.weight === 0);
       }, 30_000, 1);
       const ms = Date.now() - committed;
       // Check with real requests that new ones all reach the good version.

@@ -6,7 +6,10 @@
  *  - slack: `{text, blocks}`, accepted by Slack incoming webhooks and compatible receivers
  *           (Mattermost, Rocket.Chat, Discord's /slack endpoint).
  */
-import type { Webhook } from '../engine/analysis';
+import type { Webhook } from '../engine';
+import type { Clock } from '../clock';
+import type { Db } from '../db/client';
+import { appendEvents } from '../events/append';
 
 export interface AnalysisAlert {
   event: 'canary_analysis_failed';
@@ -67,4 +70,26 @@ export async function sendAlerts(webhooks: Webhook[], alert: AnalysisAlert, time
       }
     }),
   );
+}
+
+/**
+ * An alerter for the orchestrator: sends without blocking the caller (a slow or broken receiver
+ * never delays a revert), then puts the outcome of every delivery on the deployment's timeline.
+ */
+export function alerter(db: Db, clock: Clock, log?: (m: string) => void) {
+  return (webhooks: Webhook[], alert: AnalysisAlert): void => {
+    if (webhooks.length === 0) return;
+    void sendAlerts(webhooks, alert).then(
+      (results) => {
+        const failed = results.filter((r) => !r.ok);
+        const message = `Alerted ${results.length - failed.length} of ${results.length} webhook(s)${
+          failed.length ? `; failed: ${failed.map((r) => `${r.url} (${r.error ?? r.status})`).join(', ')}` : ''
+        }`;
+        return db
+          .$transaction((tx) => appendEvents(tx, alert.deploymentId, [{ type: 'alert_sent', message, data: { results } }], 'flightdeck', new Date(clock.now())))
+          .catch((e: unknown) => log?.(`recording webhook results for ${alert.deploymentId} failed: ${String(e)}`));
+      },
+      (e: unknown) => log?.(`webhooks for ${alert.deploymentId} failed: ${String(e)}`),
+    );
+  };
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { RealWorld } from '../testing/real-world';
 import { openLoad } from '../bench/load';
-import { claimDeployment } from './lease';
+import { claimDeployment } from '../state/leases';
 import { controlDeployment, createDeployment, getDeployment } from '../services/deployments';
 import { getAnalysis } from '../services/analysis';
 import { getErrorBudget } from '../services/error-budget';
@@ -129,7 +129,7 @@ describe('canary analysis on real demo-service processes', () => {
       const versions = await tdb.db.version.findMany({ where: { service: { name: 'payment-gateway' } } });
       const v2 = versions.find((v) => v.semver === '2.0.0')!;
       const v1 = versions.find((v) => v.semver === '1.0.0')!;
-      expect(routes!.backends.every((b) => b.versionId === v1.id)).toBe(true);
+      expect(routes!.versions.filter((v) => v.weight > 0).every((v) => v.versionId === v1.id)).toBe(true);
       expect((await w.runtime.list('payment-gateway')).filter((i) => i.versionId === v2.id && i.state === 'running')).toEqual([]);
       expect(v2.bad).toBe(true);
       expect(v2.badReason).toMatch(/error-rate/);
@@ -181,7 +181,7 @@ describe('canary analysis on real demo-service processes', () => {
     expect(a.steps[0]!.remainingSeconds).toBe(0);
     // Still half the traffic on the canary, waiting for a decision; nothing was promoted.
     const v2 = await tdb.db.version.findFirst({ where: { service: { name: 'quiet-svc' }, semver: '2.0.0' } });
-    expect((await w.runtime.getRoutes('quiet-svc'))!.backends.some((b) => b.versionId === v2!.id)).toBe(true);
+    expect((await w.runtime.getRoutes('quiet-svc'))!.versions.some((v) => v.versionId === v2!.id && v.weight > 0)).toBe(true);
 
     // A person resumes once traffic is back: a fresh window, and this time enough evidence.
     const busy = openLoad(url, { rps: 50, maxMs: 30_000 });

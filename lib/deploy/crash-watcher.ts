@@ -1,36 +1,36 @@
 /**
- * Puts instances that crashed on the timeline. The runtime's supervisor restarts a crashed
- * instance that was serving; this watcher reads the runtime's crash records and appends an
- * `instance_crashed` event to the service's latest deployment, so people see it.
+ * Puts instances that crashed on the timeline of the deployment that started them. The runtime's
+ * supervisor restarts a crashed instance that was serving; this watcher reads the runtime's
+ * crash records and appends `instance_crashed` to the deployment that started the instance,
+ * stamped when it is recorded (the crash time is in its data), so a timeline's times never go
+ * backwards.
  */
 import type { Db } from '../db/client';
 import { appendEvents } from '../events/append';
-import type { RuntimeExtras } from '../runtime/rpc';
-import type { CrashRecord } from '../runtime/local/local-runtime';
+import type { CrashRecord, RuntimeExtras } from '../runtime/types';
 
 /** Record crashes after `afterSeq`; returns the new cursor. */
 export async function recordCrashes(db: Db, runtime: RuntimeExtras, afterSeq: number): Promise<number> {
-  const crashes = ((await runtime.crashesAfter?.(afterSeq)) ?? []) as CrashRecord[];
+  const crashes: CrashRecord[] = (await runtime.crashesAfter?.(afterSeq)) ?? [];
   let cursor = afterSeq;
   for (const c of crashes) {
-    const deployment = await db.deployment.findFirst({ where: { service: { name: c.service } }, orderBy: { createdAt: 'desc' }, select: { id: true } });
-    if (deployment) {
-      await db.$transaction((tx) =>
-        appendEvents(
-          tx,
-          deployment.id,
-          [
-            {
-              type: 'instance_crashed',
-              message: `Instance ${c.instanceId} exited on its own (${c.reason})${c.restarted ? '; the runtime restarted it' : ''}`,
-              data: { ...c },
-            },
-          ],
-          'runtime',
-          new Date(c.at),
-        ),
+    await db.$transaction(async (tx) => {
+      const owner = await tx.deployment.findUnique({ where: { id: c.deploymentId }, select: { id: true } });
+      if (!owner) return;
+      await appendEvents(
+        tx,
+        c.deploymentId,
+        [
+          {
+            type: 'instance_crashed',
+            message: `Instance ${c.instanceId} exited on its own (${c.reason})${c.restarted ? '; the runtime restarted it' : ''}`,
+            data: { ...c, crashedAt: new Date(c.at).toISOString() },
+          },
+        ],
+        'runtime',
+        new Date(),
       );
-    }
+    });
     cursor = Math.max(cursor, c.seq);
   }
   return cursor;
@@ -44,7 +44,7 @@ export function watchCrashes(opts: { db: Db; runtime: RuntimeExtras; intervalMs?
     try {
       if (cursor === null) {
         // Crashes from before this control plane started were recorded by its predecessor.
-        const old = ((await opts.runtime.crashesAfter?.(0)) ?? []) as CrashRecord[];
+        const old: CrashRecord[] = (await opts.runtime.crashesAfter?.(0)) ?? [];
         cursor = old.reduce((m, c) => Math.max(m, c.seq), 0);
       } else {
         cursor = await recordCrashes(opts.db, opts.runtime, cursor);

@@ -10,7 +10,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { ACTOR, World } from '../testing/fixtures';
-import { claimDeployment, readLease, type LeaseHandle } from './lease';
+import { claimDeployment, readLease, type LeaseHandle } from '../state/leases';
 import { createDeployment, getDeployment, listDeploymentEvents } from '../services/deployments';
 import { rollbackService } from '../services/rollback';
 import { advanceReleases, createRelease, getRelease } from '../services/releases';
@@ -19,7 +19,7 @@ import { PgBus } from '../events/bus';
 import { EVENTS_CHANNEL, type StoredEvent } from '../events/append';
 import { attachRealtime } from '../realtime/server';
 import { isAppError } from '../errors/app-error';
-import type { FakeAction } from '../runtime/fake';
+import { slotsInRotation, type FakeAction } from '../runtime/fake';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -86,13 +86,24 @@ describe('TestDeploymentPipeline', () => {
     const s = await w.deploy('surge-service', { version: '2.0.0', strategy: 'rolling', params: { maxSurge: '25%', maxUnavailable: 0 } });
     expect(s.state).toBe('succeeded');
     expect(s.plan.batches).toEqual([[0], [1], [2], [3]]);
-    let alive = 4;
+    let alive = 4; // the 1.0.0 set, before the deployment
+    const live = new Map<string, { versionId: string; slot: number }>();
+    for (const a of w.runtime.log.slice(0, mark)) {
+      if (a.kind === 'start') live.set(a.instanceId, a);
+      if (a.kind === 'stop') live.delete(a.instanceId);
+    }
     let peak = alive;
     for (const a of w.runtime.log.slice(mark)) {
-      if (a.kind === 'start') alive++;
-      if (a.kind === 'stop') alive--;
+      if (a.kind === 'start') {
+        alive++;
+        live.set(a.instanceId, a);
+      }
+      if (a.kind === 'stop') {
+        alive--;
+        live.delete(a.instanceId);
+      }
       if (a.kind === 'route' && a.table.service === 'surge-service') {
-        expect(a.table.backends.filter((b) => b.weight > 0).length).toBeGreaterThanOrEqual(4);
+        expect(slotsInRotation(a.table, [...live.values()]).length).toBeGreaterThanOrEqual(4);
       }
       peak = Math.max(peak, alive);
     }
@@ -119,7 +130,7 @@ describe('TestDeploymentPipeline', () => {
     const history = w.runtime.log.slice(mark).filter((a): a is Extract<FakeAction, { kind: 'route' }> => a.kind === 'route');
     expect(history).toHaveLength(1);
     for (const h of w.runtime.routeHistory('order-processor')) {
-      const versions = new Set(h.table.backends.filter((b) => b.weight > 0).map((b) => b.versionId));
+      const versions = new Set(h.table.versions.filter((v) => v.weight > 0).map((v) => v.versionId));
       expect(versions.size).toBe(1);
     }
     const switchAt = history[0]!.at;
@@ -176,7 +187,7 @@ describe('TestDeploymentPipeline', () => {
     expect(badEvents.some((e) => e.type === 'analysis_passed')).toBe(false);
     const routes = await w.runtime.getRoutes('payment-gateway');
     const v230 = await versionId(w, 'payment-gateway', '2.3.0');
-    expect(new Set(routes!.backends.filter((b) => b.weight > 0).map((b) => b.versionId))).toEqual(new Set([v230]));
+    expect(new Set(routes!.versions.filter((v) => v.weight > 0).map((v) => v.versionId))).toEqual(new Set([v230]));
     expect((await getService(w.db, 'payment-gateway')).versions.find((v) => v.version === '2.3.1')!.bad).toBe(true);
 
     // Too little traffic: at the deadline the step is inconclusive and pauses — never promotes.
@@ -262,7 +273,7 @@ describe('TestDeploymentPipeline', () => {
     await w.run(takeover!);
     // The runtime, too, refuses the old token once the new holder has used its own.
     await expect(
-      w.runtime.setRoutes({ service: 'notification-service', token: second.lease.token }, { service: 'notification-service', backends: [] }),
+      w.runtime.setRoutes({ service: 'notification-service', token: second.lease.token }, { service: 'notification-service', versions: [] }),
     ).rejects.toThrow(/stale/);
     expect((await getDeployment(w.db, second.id)).state).toBe('succeeded');
     const seqs = (await w.events(second.id)).map((e) => e.seq);

@@ -2,7 +2,9 @@
  * A worker claims deployment leases (unowned or expired) and runs each claimed deployment
  * to its end, heartbeating the lease while it waits. Several Flightdeck processes each run
  * one: FOR UPDATE SKIP LOCKED spreads deployments across them, and a deployment whose
- * worker died is taken over once its lease expires unrenewed. It also advances releases.
+ * worker died is taken over once its lease expires unrenewed. Work that is not a deployment
+ * (advancing releases, sampling traffic for error budgets) is handed in as ticks by whoever
+ * starts the worker, so the orchestrator knows nothing of the use cases above it.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -10,10 +12,8 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/client';
 import type { Runtime } from '../runtime/types';
 import { PgBus } from '../events/bus';
-import { advanceReleases } from '../services/releases';
-import { recordAllTrafficMinutes } from '../services/error-budget';
-import { WORK_CHANNEL } from '../services/deployments';
-import { claimLeases, claimOwnLeases, renewLease, type LeaseHandle } from './lease';
+import { WORK_CHANNEL } from '../state/work';
+import { claimLeases, claimOwnLeases, renewLease, type LeaseHandle } from '../state/leases';
 import { Orchestrator } from './orchestrator';
 
 export interface WorkerOptions {
@@ -28,6 +28,10 @@ export interface WorkerOptions {
   analysisIntervalSeconds?: number;
   /** On start, reclaim at once the leases held under this same owner id (a restart). */
   resumeOwn?: boolean;
+  /** Run after every claim pass (e.g. advance releases wave by wave). */
+  onTick?: (now: number) => Promise<void>;
+  /** Run every `everyMs` (e.g. copy traffic into error-budget minutes). */
+  periodic?: Array<{ name: string; everyMs: number; run: (now: number) => Promise<void> }>;
   log?: (msg: string) => void;
 }
 
@@ -44,7 +48,7 @@ export class Worker {
   private wake: (() => void) | null = null;
   private bus: PgBus | null = null;
   private readonly wakers = new Map<string, () => void>();
-  private sampler: ReturnType<typeof setInterval> | null = null;
+  private readonly timers: Array<ReturnType<typeof setInterval>> = [];
 
   constructor(private readonly o: WorkerOptions) {
     this.owner = o.owner ?? defaultOwner();
@@ -74,11 +78,13 @@ export class Worker {
       if (mine.length) this.log(`resumed ${mine.length} deployment(s) this worker was running before it restarted`);
     }
     this.loopPromise = this.loop();
-    // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
-    this.sampler = setInterval(() => {
-      recordAllTrafficMinutes(this.o.db, this.o.runtime, Date.now()).catch((e: unknown) => this.log(`traffic sampling failed: ${String(e)}`));
-    }, 60_000);
-    this.sampler.unref();
+    for (const p of this.o.periodic ?? []) {
+      const t = setInterval(() => {
+        p.run(this.o.clock.now()).catch((e: unknown) => this.log(`${p.name} failed: ${String(e)}`));
+      }, p.everyMs);
+      t.unref();
+      this.timers.push(t);
+    }
   }
 
   private launch(h: LeaseHandle, how: 'claimed' | 'resumed' = 'claimed'): void {
@@ -109,7 +115,7 @@ export class Worker {
   /** Stop claiming work. `abandon` leaves running deployments to be taken over (crash-like). */
   async stop(opts: { abandon?: boolean } = {}): Promise<void> {
     this.stopped = true;
-    if (this.sampler) clearInterval(this.sampler);
+    for (const t of this.timers) clearInterval(t);
     this.wake?.();
     await this.bus?.close();
     await this.loopPromise;
@@ -145,7 +151,7 @@ export class Worker {
     const free = (this.o.maxConcurrent ?? 16) - this.running.size;
     const claimed = await claimLeases(this.o.db, this.owner, this.o.clock.now(), free);
     for (const h of claimed) this.launch(h);
-    await advanceReleases({ db: this.o.db, clock: this.o.clock });
+    await this.o.onTick?.(this.o.clock.now());
   }
 
   private async run(h: LeaseHandle, how: 'claimed' | 'resumed'): Promise<void> {

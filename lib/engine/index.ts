@@ -15,3 +15,5 @@ export * from './preflight';
 export * from './stats';
 export * from './analysis';
 export * from './error-budget';
+export * from './describe';
+export * from './plan-schema';

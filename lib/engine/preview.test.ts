@@ -111,7 +111,7 @@ describe('previewPlan: descriptions', () => {
       'Start new instance slots 0–2',
       'Wait until new instance slots 0–2 are ready',
       'Shift 25% of traffic to the new version (75% stays on the old)',
-      'Analyse canary step 1/2 at 25%: at least 300 s and 100 requests per cohort; abort early on significant harm',
+      'Analyse canary step 1/1 at 25%: at least 300 s and 100 requests per cohort; abort early on significant harm',
       'Start new instance slots 3–9',
       'Wait until new instance slots 3–9 are ready',
       'Shift 100% of traffic to the new version',

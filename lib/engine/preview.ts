@@ -4,8 +4,9 @@
  * results — all without acting.
  */
 import type { HealthPolicy, Hooks, Plan, RouteSpec, Step } from './types';
+import { describeSteps } from './describe';
 import { readinessSeconds } from './health';
-import { invalid, isFiniteNumber, range, show } from './validate';
+import { invalid, isFiniteNumber, show } from './validate';
 
 /** Upper bound assumed for a hook that declares no timeoutSeconds. */
 export const HOOK_TIMEOUT_DEFAULT_SECONDS = 300;
@@ -91,72 +92,8 @@ export interface PreviewContext {
   hooks?: Hooks;
 }
 
-// ------------------------------------------------------------------ words
-
 function plural(n: number, one: string, many = `${one}s`): string {
   return n === 1 ? one : many;
-}
-
-/** [3] → "slot 3"; [0,1,2] → "slots 0–2"; [0,2,5] → "slots 0, 2, 5". */
-function slotsText(slots: number[]): string {
-  const sorted = [...slots].sort((a, b) => a - b);
-  const first = sorted[0];
-  const last = sorted[sorted.length - 1];
-  if (first === undefined || last === undefined) return 'no slots';
-  if (sorted.length === 1) return `slot ${first}`;
-  const contiguous = last - first === sorted.length - 1;
-  return `slots ${contiguous ? `${first}–${last}` : sorted.join(', ')}`;
-}
-
-function instancesText(step: { instances: Array<{ role: 'old' | 'new'; slot: number }> }): string {
-  const parts: string[] = [];
-  for (const role of ['new', 'old'] as const) {
-    const slots = step.instances.filter((i) => i.role === role).map((i) => i.slot);
-    if (slots.length > 0) parts.push(`${role} instance ${slotsText(slots)}`);
-  }
-  return parts.join(' and ');
-}
-
-function routeText(route: RouteSpec, strategy: Plan['strategy']): string {
-  if (route.mode === 'weights') {
-    if (route.newWeight === 100) {
-      return strategy === 'blue-green' || strategy === 'recreate'
-        ? 'Switch all traffic to the new version in one atomic change'
-        : 'Shift 100% of traffic to the new version';
-    }
-    if (route.newWeight === 0) return 'Switch all traffic back to the old version in one atomic change';
-    return `Shift ${route.newWeight}% of traffic to the new version (${100 - route.newWeight}% stays on the old)`;
-  }
-  if (route.old.length === 0 && route.new.length === 0) return 'Take every instance out of rotation (nothing serves)';
-  const parts: string[] = [];
-  if (route.old.length > 0) parts.push(`old instance ${slotsText(route.old)}`);
-  if (route.new.length > 0) parts.push(`new instance ${slotsText(route.new)}`);
-  return `Route traffic to ${parts.join(' and ')}`;
-}
-
-function describe(step: Step, plan: Plan, hookCounts: Record<'pre' | 'post', number>): string {
-  switch (step.kind) {
-    case 'hook':
-      return `${step.phase === 'pre' ? 'Pre' : 'Post'}-deploy hook ${step.index + 1}/${hookCounts[step.phase]}: ${step.name}`;
-    case 'start':
-      return `Start ${instancesText(step)}`;
-    case 'await_ready':
-      return `Wait until ${instancesText(step)} ${step.instances.length === 1 ? 'is' : 'are'} ready`;
-    case 'route':
-      return routeText(step.route, plan.strategy);
-    case 'drain_stop':
-      return `Drain and stop ${instancesText(step)}`;
-    case 'analysis': {
-      const total = plan.weights?.length ?? step.canaryStep + 1;
-      return `Analyse canary step ${step.canaryStep + 1}/${total} at ${step.weight}%: at least ${
-        step.windowSeconds
-      } s and ${step.minSamples} requests per cohort; abort early on significant harm`;
-    }
-    case 'hold':
-      return `Hold: ${step.reason}`;
-    case 'delay':
-      return `Wait ${step.seconds} s: ${step.reason}`;
-  }
 }
 
 // ------------------------------------------------------------------ traffic
@@ -267,33 +204,7 @@ export function previewPlan(plan: Plan, ctx: PreviewContext): Preview {
   const initialTraffic: Traffic = hasOld
     ? { newPercent: 0, oldPercent: 100, serving: true }
     : { newPercent: 0, oldPercent: 0, serving: false };
-  const hookCounts = {
-    pre: plan.steps.filter((s) => s.kind === 'hook' && s.phase === 'pre').length,
-    post: plan.steps.filter((s) => s.kind === 'hook' && s.phase === 'post').length,
-  };
-
-  // Rolling: which batch each slot belongs to, to prefix steps with "Batch k/n".
-  const batchOfSlot = new Map<number, number>();
-  plan.batches?.forEach((batch, b) => batch.forEach((slot) => batchOfSlot.set(slot, b + 1)));
-  let rotation = { old: new Set(hasOld ? range(plan.replicas) : []), new: new Set<number>() };
-  const batchOf = (step: Step): number | undefined => {
-    if (!plan.batches) return undefined;
-    if (step.kind === 'start' || step.kind === 'await_ready' || step.kind === 'drain_stop') {
-      const first = step.instances[0];
-      return first ? batchOfSlot.get(first.slot) : undefined;
-    }
-    if (step.kind === 'route' && step.route.mode === 'instances') {
-      // The batch a route belongs to is the one whose slots it adds or removes.
-      const now = { old: new Set(step.route.old), new: new Set(step.route.new) };
-      const changed = [
-        ...[...rotation.old].filter((s) => !now.old.has(s)),
-        ...[...now.new].filter((s) => !rotation.new.has(s)),
-      ].sort((a, b) => a - b);
-      rotation = now;
-      return changed[0] === undefined ? undefined : batchOfSlot.get(changed[0]);
-    }
-    return undefined;
-  };
+  const descriptions = describeSteps(plan);
 
   let traffic = initialTraffic;
   let everServed = initialTraffic.serving;
@@ -311,13 +222,11 @@ export function previewPlan(plan: Plan, ctx: PreviewContext): Preview {
     cumulative.min += seconds.min;
     cumulative.max += seconds.max;
 
-    const batch = batchOf(step);
-    const text = describe(step, plan, hookCounts);
-    const total = plan.batches?.length ?? 0;
+    const { text, batch } = descriptions[i]!;
     return {
       index: i + 1,
       step,
-      description: batch === undefined ? text : `Batch ${batch}/${total}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`,
+      description: text,
       ...(batch === undefined ? {} : { batch }),
       traffic: { ...traffic },
       seconds,

@@ -13,7 +13,7 @@ import { RealWorld } from '../testing/real-world';
 import { openLoad } from '../bench/load';
 import { freePort } from '../db/embedded';
 import { serveRuntime } from '../runtime/rpc';
-import { claimDeployment } from '../deploy/lease';
+import { claimDeployment } from '../state/leases';
 import { createDeployment, getDeployment } from '../services/deployments';
 import { getAnalysis } from '../services/analysis';
 import { promQuery } from '.';

@@ -4,19 +4,16 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Runtime } from './types';
+import { RuntimeFault, isRuntimeFault, type CrashRecord, type Runtime, type RuntimeExtras } from './types';
 
-const METHODS = ['start', 'list', 'probe', 'setRoutes', 'getRoutes', 'drainAndStop', 'traffic', 'latency', 'serviceAddress', 'logs', 'crashesAfter'] as const;
+/**
+ * Bumped whenever the calls change shape: a control plane finding an agent that speaks another
+ * protocol (left running by an older Flightdeck) must not drive it.
+ */
+export const RUNTIME_PROTOCOL = 2;
+
+const METHODS = ['scale', 'list', 'probe', 'setRoutes', 'getRoutes', 'traffic', 'latency', 'serviceAddress', 'logs', 'crashesAfter', 'kind'] as const;
 type Method = (typeof METHODS)[number];
-
-/** What a runtime may offer beyond the Runtime interface (the local driver does). */
-export interface RuntimeExtras {
-  serviceAddress?(service: string): Promise<string>;
-  logs?(instanceId: string, lines?: number): Promise<string[]>;
-  crashesAfter?(afterSeq: number): Promise<unknown[]>;
-  prometheusText?(): string;
-  metricsText?(): Promise<string>;
-}
 
 export async function serveRuntime(
   runtime: Runtime & RuntimeExtras,
@@ -24,7 +21,7 @@ export async function serveRuntime(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, pid: process.pid }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, pid: process.pid, protocol: RUNTIME_PROTOCOL }));
       return;
     }
     if (req.method === 'GET' && req.url === '/metrics') {
@@ -37,12 +34,13 @@ export async function serveRuntime(
       try {
         const { method, args } = JSON.parse(Buffer.concat(chunks).toString()) as { method: Method; args: unknown[] };
         const fn = (runtime as unknown as Record<string, unknown>)[method];
-        if (!METHODS.includes(method) || typeof fn !== 'function') throw new Error(`unknown runtime method ${method}`);
-        const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+        if (!METHODS.includes(method)) throw new Error(`unknown runtime method ${method}`);
+        const result = typeof fn === 'function' ? await (fn as (...a: unknown[]) => Promise<unknown>).apply(runtime, args) : fn;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: result ?? null }));
       } catch (e) {
         const err = e as Error;
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message, name: err.name }));
+        const fault = isRuntimeFault(e) ? { kind: e.kind, details: e.details } : {};
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message, name: err.name, ...fault }));
       }
     });
   });
@@ -55,13 +53,17 @@ export async function serveRuntime(
   };
 }
 
+export type { RuntimeExtras } from './types';
+
 export class RemoteRuntime implements Runtime, RuntimeExtras {
+  readonly kind = 'local';
   constructor(private readonly url: string) {}
 
   private async call<T>(method: Method, ...args: unknown[]): Promise<T> {
     const res = await fetch(this.url, { method: 'POST', body: JSON.stringify({ method, args }) });
-    const body = (await res.json()) as { result?: T; error?: string; name?: string };
+    const body = (await res.json()) as { result?: T; error?: string; name?: string; kind?: RuntimeFault['kind']; details?: Record<string, unknown> };
     if (!res.ok) {
+      if (body.name === 'RuntimeFault' && body.kind) throw new RuntimeFault(body.kind, body.error ?? `runtime call ${method} failed`, body.details ?? {});
       const e = new Error(body.error ?? `runtime call ${method} failed`);
       e.name = body.name ?? 'Error';
       throw e;
@@ -69,17 +71,18 @@ export class RemoteRuntime implements Runtime, RuntimeExtras {
     return body.result as T;
   }
 
-  start: Runtime['start'] = (f, s) => this.call('start', f, s);
+  scale: Runtime['scale'] = (f, w, s, d) => this.call('scale', f, w, s, d);
   list: Runtime['list'] = (s) => this.call('list', s);
   probe: Runtime['probe'] = (i, p, t) => this.call('probe', i, p, t);
   setRoutes: Runtime['setRoutes'] = (f, t) => this.call('setRoutes', f, t);
   getRoutes: Runtime['getRoutes'] = (s) => this.call('getRoutes', s);
-  drainAndStop: Runtime['drainAndStop'] = (f, i, d) => this.call('drainAndStop', f, i, d);
   traffic: Runtime['traffic'] = (s, a, b) => this.call('traffic', s, a, b);
   latency: NonNullable<Runtime['latency']> = (s, a, b) => this.call('latency', s, a, b);
   serviceAddress = (s: string) => this.call<string>('serviceAddress', s);
   logs = (i: string, lines?: number) => this.call<string[]>('logs', i, lines);
-  crashesAfter = (after: number) => this.call<unknown[]>('crashesAfter', after);
+  crashesAfter = (after: number) => this.call<CrashRecord[]>('crashesAfter', after);
+  /** The driver behind the agent ("local"). */
+  remoteKind = () => this.call<string | null>('kind');
 
   /** The agent's Prometheus text (every service router's metrics). */
   async metricsText(): Promise<string> {
@@ -89,11 +92,18 @@ export class RemoteRuntime implements Runtime, RuntimeExtras {
 
   /** True when the runtime answers (used to re-attach after a control-plane restart). */
   async alive(timeoutMs = 1000): Promise<boolean> {
+    return (await this.health(timeoutMs)) !== null;
+  }
+
+  /** The agent's answer to /health (its pid and protocol), or null when it does not answer. */
+  async health(timeoutMs = 1000): Promise<{ pid: number; protocol: number | null } | null> {
     try {
       const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-      return res.ok;
+      if (!res.ok) return null;
+      const body = (await res.json()) as { pid?: number; protocol?: number };
+      return { pid: body.pid ?? 0, protocol: body.protocol ?? null };
     } catch {
-      return false;
+      return null;
     }
   }
 }

@@ -9,8 +9,7 @@ import next from 'next';
 import { systemClock } from '../clock';
 import { FakeRuntime } from '../runtime/fake';
 import { RemoteRuntime } from '../runtime/rpc';
-import type { Runtime } from '../runtime/types';
-import type { RuntimeExtras } from '../runtime/rpc';
+import { isServing, type Runtime, type RuntimeExtras } from '../runtime/types';
 import { setRuntime } from '../runtime/registry';
 import { connectLocalRuntime } from '../runtime/local/connect';
 import { hostname } from 'node:os';
@@ -35,9 +34,9 @@ async function createRuntime(dataDir: string): Promise<Runtime & RuntimeExtras> 
   if (spec === 'simulated') {
     // Instances simulated in memory, each service receiving a steady 20 requests/s.
     return new (class extends FakeRuntime {
-      override async start(...args: Parameters<FakeRuntime['start']>) {
+      override async scale(...args: Parameters<FakeRuntime['scale']>) {
         this.setLoad(args[0].service, 20);
-        return super.start(...args);
+        return super.scale(...args);
       }
     })(systemClock);
   }
@@ -95,7 +94,7 @@ async function main() {
       ? startDemoTraffic({
           rates: DEMO_TRAFFIC,
           // Only once a version serves: the demo's users arrive after the first deployment.
-          address: async (s) => ((await runtime.getRoutes(s))?.backends.some((b) => b.weight > 0) ? runtime.serviceAddress!(s) : null),
+          address: async (s) => (isServing(await runtime.getRoutes(s)) ? runtime.serviceAddress!(s) : null),
         })
       : null;
   if (demoTraffic) log(`demo: sending traffic to the demo services (${Object.entries(DEMO_TRAFFIC).map(([s, r]) => `${s} ${r}/s`).join(', ')}); FLIGHTDECK_DEMO_TRAFFIC=0 turns it off`);

@@ -13,7 +13,8 @@ import { attachRealtime } from '../realtime/server';
 import { authenticateSockets } from '../auth/socket';
 import { Worker } from '../deploy/worker';
 import type { Runtime } from '../runtime/types';
-import type { RuntimeExtras } from '../runtime/rpc';
+import type { RuntimeExtras } from '../runtime/types';
+import { advanceReleases, recordAllTrafficMinutes } from '../services';
 import { watchCrashes } from '../deploy/crash-watcher';
 
 export interface NodeOptions {
@@ -54,7 +55,20 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   const worker =
     o.worker === false
       ? null
-      : new Worker({ db, runtime: o.runtime, clock: o.clock ?? systemClock, owner: o.owner, databaseUrl: o.databaseUrl, pollMs: o.pollMs, resumeOwn: o.resumeOwn, log: o.log });
+      : new Worker({
+          db,
+          runtime: o.runtime,
+          clock: o.clock ?? systemClock,
+          owner: o.owner,
+          databaseUrl: o.databaseUrl,
+          pollMs: o.pollMs,
+          resumeOwn: o.resumeOwn,
+          log: o.log,
+          // Releases move wave by wave as their deployments end.
+          onTick: async () => void (await advanceReleases({ db, clock: o.clock ?? systemClock })),
+          // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
+          periodic: [{ name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, o.runtime, now) }],
+        });
   await worker?.start();
   const crashes = worker && 'crashesAfter' in o.runtime ? watchCrashes({ db, runtime: o.runtime as RuntimeExtras, log: o.log }) : null;
 

@@ -6,21 +6,19 @@
 import type { Db } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { isUuid } from './validate';
-import type { Plan, Step } from '../engine/types';
-import type { Progress } from '../deploy/orchestrator';
-import { analysisConfigOf } from '../deploy/orchestrator';
+import type { Step } from '../engine';
+import { analysisConfigOf, readState } from '../state/deployment-state';
 
 export async function getAnalysis(db: Db, id: string, now: number) {
   if (!isUuid(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const d = await db.deployment.findUnique({ where: { id }, include: { service: { select: { name: true, analysis: true } }, toVersion: true, fromVersion: true } });
   if (!d) throw new AppError('not_found', `deployment ${id} not found`, { id });
-  const plan = d.plan as unknown as Plan;
-  const progress = (d.progress ?? {}) as Progress;
+  const { plan, progress } = readState(d);
   const analysisSteps = plan.steps
     .map((s, cursor) => ({ s, cursor }))
     .filter((x): x is { s: Extract<Step, { kind: 'analysis' }>; cursor: number } => x.s.kind === 'analysis');
   const rows = await db.analysisMeasurement.findMany({ where: { deploymentId: id }, orderBy: { id: 'asc' } });
-  const config = analysisSteps.length ? analysisConfigOf(plan, d) : null;
+  const config = analysisSteps.length ? analysisConfigOf(plan, d.service.analysis) : null;
   const last = progress.analysis;
   const steps = analysisSteps.map(({ s, cursor }) => {
     const mine = rows.filter((r) => r.cursor === cursor);

@@ -11,8 +11,9 @@ import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { appendEvents, type Tx } from '../events/append';
 import { readEvents } from '../events/read';
-import { createLease, readLease } from '../deploy/lease';
-import type { Control, Progress } from '../deploy/orchestrator';
+import { createLease, readLease } from '../state/leases';
+import { readState, stepRestarted, toJson, type Control } from '../state/deployment-state';
+import { notifyWork } from '../state/work';
 import { missingConfigKeys, nextState, planDeployment, previewPlan, validateAnalysisConfig, type AnalysisConfig, type Plan } from '../engine';
 import { budgetOf } from './error-budget';
 import { DEFAULTS, type HealthPolicy, type Hooks, type StrategyName } from '../engine/types';
@@ -28,7 +29,6 @@ export interface ServiceContext {
   leaseTtlSeconds?: number;
 }
 
-export const WORK_CHANNEL = 'flightdeck_work';
 
 export function leaseTtl(ctx: ServiceContext): number {
   return ctx.leaseTtlSeconds ?? Number(process.env.FLIGHTDECK_LEASE_TTL_SECONDS ?? DEFAULTS.leaseTtlSeconds);
@@ -153,8 +153,8 @@ export async function createDeploymentTx(
         activeFor: p.service.id,
         kind: req.kind ?? 'deploy',
         strategy: p.strategy,
-        params: p.plan.params as Prisma.InputJsonValue,
-        plan: p.plan as unknown as Prisma.InputJsonValue,
+        params: toJson(p.plan.params),
+        plan: toJson(p.plan),
         fromVersionId: p.live?.id ?? null,
         toVersionId: p.version.id,
         releaseId: req.releaseId ?? null,
@@ -186,7 +186,7 @@ export async function createDeploymentTx(
     actor,
     now,
   );
-  await tx.$executeRaw`SELECT pg_notify(${WORK_CHANNEL}, ${id})`;
+  await notifyWork(tx, id);
   return { id };
 }
 
@@ -216,7 +216,7 @@ export async function getDeployment(db: Db, id: string) {
     include: { service: { select: { name: true, health: true } }, toVersion: true, fromVersion: true },
   });
   if (!d) throw new AppError('not_found', `deployment ${id} not found`, { id });
-  const plan = d.plan as unknown as Plan;
+  const { plan, progress } = readState(d);
   // Each step in words with the traffic once it is done, for people following the deployment.
   const described = previewPlan(plan, {
     health: { ...DEFAULTS.health, ...(d.service.health as Partial<HealthPolicy>) },
@@ -226,7 +226,6 @@ export async function getDeployment(db: Db, id: string) {
     lease: null,
   }).steps.map((s) => ({ index: s.index, kind: s.step.kind, description: s.description, traffic: s.traffic, timing: s.timing }));
   const lease = d.activeFor ? await readLease(db, d.serviceId) : null;
-  const progress = d.progress as Progress;
   return {
     id: d.id,
     service: d.service.name,
@@ -277,9 +276,10 @@ export async function controlDeployment(ctx: ServiceContext, id: string, actionR
   const clock = ctx.clock ?? systemClock;
   await getDeployment(ctx.db, id);
   await ctx.db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<Array<{ state: string; cursor: number; plan: Plan; control: Control; progress: Progress }>>`
+    const rows = await tx.$queryRaw<Array<{ state: string; cursor: number; plan: unknown; control: unknown; progress: unknown }>>`
       SELECT state, cursor, plan, control, progress FROM deployments WHERE id = ${id}::uuid FOR UPDATE`;
-    const d = rows[0]!;
+    const row = rows[0]!;
+    const d = { ...row, ...readState(row) };
     const state = d.state as Parameters<typeof nextState>[0];
     const to = nextState(state, action); // throws 409 when illegal
     const now = clock.now();
@@ -295,9 +295,7 @@ export async function controlDeployment(ctx: ServiceContext, id: string, actionR
         break;
       case 'resume': {
         // A resumed analysis starts a fresh window: evidence from before the pause is not enough.
-        const progress: Progress = { ...d.progress, stepStartedAt: { ...d.progress.stepStartedAt } };
-        delete progress.stepStartedAt![String(d.cursor)];
-        await tx.deployment.update({ where: { id }, data: { state: to, phase: 'resuming', progress: progress as Prisma.InputJsonValue } });
+        await tx.deployment.update({ where: { id }, data: { state: to, phase: 'resuming', progress: toJson(stepRestarted(d.progress, d.cursor)) } });
         await appendEvents(tx, id, [{ type: 'resumed', message: `Resumed by ${actor}`, data: {} }], actor, at);
         break;
       }
@@ -306,7 +304,7 @@ export async function controlDeployment(ctx: ServiceContext, id: string, actionR
           throw new AppError('conflict', `nothing to promote: the deployment is at ${step ? `a ${step.kind} step` : 'its end'}`, { step: step?.kind ?? null });
         }
         const control: Control = { ...d.control, promote: { actor, at: now, cursor: d.cursor } };
-        await tx.deployment.update({ where: { id }, data: { state: to, control: control as Prisma.InputJsonValue } });
+        await tx.deployment.update({ where: { id }, data: { state: to, control: toJson(control) } });
         await appendEvents(tx, id, [{ type: 'promote_requested', message: `Promotion requested by ${actor}`, data: { cursor: d.cursor } }], actor, at);
         break;
       }
@@ -322,12 +320,12 @@ export async function controlDeployment(ctx: ServiceContext, id: string, actionR
           break;
         }
         const control: Control = { ...d.control, abort: { actor, reason: why, markBad: false, at: now } };
-        await tx.deployment.update({ where: { id }, data: { control: control as Prisma.InputJsonValue } });
+        await tx.deployment.update({ where: { id }, data: { control: toJson(control) } });
         await appendEvents(tx, id, [{ type: 'abort_requested', message: `Abort requested by ${actor}${reason ? `: ${reason}` : ''}`, data: { reason: why } }], actor, at);
         break;
       }
     }
-    await tx.$executeRaw`SELECT pg_notify(${WORK_CHANNEL}, ${id})`;
+    await notifyWork(tx, id);
   });
   return getDeployment(ctx.db, id);
 }

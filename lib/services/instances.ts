@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/client';
 import { getRuntime } from '../runtime/registry';
+import { instanceWeights } from '../runtime/types';
 import { findServiceOr404 } from './services';
 
 export type InstanceHealth = 'serving' | 'starting' | 'out-of-rotation' | 'exited';
@@ -30,7 +31,7 @@ export async function listInstances(db: Db, serviceName: string, opts: { logLine
   const runtime = getRuntime();
   if (!runtime) return { service: service.name, available: false, instances: [] };
   const [list, routes] = await Promise.all([runtime.list(service.name), runtime.getRoutes(service.name)]);
-  const weights = new Map((routes?.backends ?? []).map((b) => [b.instanceId, b.weight]));
+  const weights = instanceWeights(routes, list);
   const lines = Math.max(0, Math.min(opts.logLines ?? 5, 200));
   const instances = await Promise.all(
     list.map(async (i): Promise<InstanceView> => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { World } from '../testing/fixtures';
-import { claimLeases, renewLease } from '../deploy/lease';
+import { claimLeases, renewLease } from '../state/leases';
 import { getDeployment } from './deployments';
 import { breakLease } from './lease-break';
 

@@ -11,7 +11,8 @@ import { appendEvents } from '../events/append';
 import { findServiceOr404 } from './services';
 import { parseInput } from './validate';
 import { controlBodySchema } from './schemas';
-import { WORK_CHANNEL, type ServiceContext } from './deployments';
+import type { ServiceContext } from './deployments';
+import { notifyWork } from '../state/work';
 
 export async function breakLease(ctx: ServiceContext, serviceName: string, input: unknown, actor: string) {
   const { reason } = parseInput(controlBodySchema, input ?? {});
@@ -33,7 +34,7 @@ export async function breakLease(ctx: ServiceContext, serviceName: string, input
       actor,
       now,
     );
-    await tx.$executeRaw`SELECT pg_notify(${WORK_CHANNEL}, ${lease.deployment_id})`;
+    await notifyWork(tx, lease.deployment_id);
     return { service: serviceName, deploymentId: lease.deployment_id, previousOwner: lease.owner, previousToken: Number(lease.token), brokenAt: now.toISOString() };
   });
 }

@@ -4,9 +4,9 @@
  * rollback would return to — so the panel can say "Roll back to v2.2.0" before anyone clicks.
  */
 import type { Db } from '../db/client';
-import type { Plan } from '../engine';
 import { getRuntime } from '../runtime/registry';
-import { totalTraffic } from '../runtime/types';
+import { instanceWeights, totalTraffic } from '../runtime/types';
+import { readState } from '../state/deployment-state';
 import { currentCursor } from '../events/read';
 import { listServices } from './services';
 import { budgetOf } from './error-budget';
@@ -65,7 +65,8 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
             runtime.getRoutes(s.name),
             runtime.traffic(s.name, now - TRAFFIC_WINDOW_MS, now),
           ]);
-          const inRotation = new Set((routes?.backends ?? []).filter((b) => b.weight > 0).map((b) => b.instanceId));
+          const weights = instanceWeights(routes, list);
+          const inRotation = new Set([...weights].filter(([, w]) => w > 0).map(([id]) => id));
           const running = list.filter((i) => i.state === 'running');
           const serving = running.filter((i) => inRotation.has(i.id)).length;
           const exited = list.length - running.length;
@@ -97,7 +98,7 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ services:
           rollbackNote = (e as Error).message;
         }
       }
-      const plan = a?.plan as unknown as Plan | undefined;
+      const plan = a ? readState(a).plan : undefined;
       const b = await budgetOf(db, { id: s.id, sloAvailability: s.slo.availability, budgetFreeze: s.budgetFreeze }, now).catch(() => null);
       return {
         name: s.name,

@@ -11,7 +11,8 @@ import { parseInput } from './validate';
 import { createReleaseSchema } from './schemas';
 import { dependencyGraph } from './services';
 import { normalizeSemver } from './versions';
-import { createDeploymentTx, WORK_CHANNEL, type ServiceContext } from './deployments';
+import { createDeploymentTx, type ServiceContext } from './deployments';
+import { notifyWork } from '../state/work';
 
 export async function createRelease(ctx: ServiceContext, input: unknown, actor: string) {
   const body = parseInput(createReleaseSchema, input);
@@ -45,7 +46,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown, actor: 
         },
       },
     });
-    await tx.$executeRaw`SELECT pg_notify(${WORK_CHANNEL}, ${release.id})`;
+    await notifyWork(tx, release.id);
     return release.id;
   });
   return getRelease(ctx.db, id);

@@ -8,16 +8,16 @@
  *    the engine from the release history, after marking the current version bad.
  */
 import { systemClock } from '../clock';
-import type { Prisma } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { appendEvents } from '../events/append';
 import { chooseRollbackTarget } from '../engine';
-import type { Control } from '../deploy/orchestrator';
+import { readState, toJson } from '../state/deployment-state';
+import { notifyWork } from '../state/work';
 import { parseInput } from './validate';
 import { rollbackSchema } from './schemas';
 import { findServiceOr404 } from './services';
 import { normalizeSemver } from './versions';
-import { createDeploymentTx, getDeployment, liveVersionOf, WORK_CHANNEL, type ServiceContext } from './deployments';
+import { createDeploymentTx, getDeployment, liveVersionOf, type ServiceContext } from './deployments';
 
 /** The engine's rollback choice, from a service's release-history rows and its versions. */
 export function chooseFromHistory(args: {
@@ -48,8 +48,10 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
   const result = await ctx.db.$transaction(async (tx) => {
     const service = await findServiceOr404(tx, serviceName);
     // Lock the service's active deployment row (if any) against a concurrent rollback.
-    const active = await tx.$queryRaw<Array<{ id: string; kind: string; control: Control; progress: { revert?: unknown } }>>`
-      SELECT id, kind, control, progress FROM deployments WHERE active_for = ${service.id}::uuid FOR UPDATE`;
+    const active = (
+      await tx.$queryRaw<Array<{ id: string; kind: string; plan: unknown; control: unknown; progress: unknown }>>`
+        SELECT id, kind, plan, control, progress FROM deployments WHERE active_for = ${service.id}::uuid FOR UPDATE`
+    ).map((row) => ({ ...row, ...readState(row) }));
     const now = clock.now();
     if (active[0]) {
       const a = active[0];
@@ -68,8 +70,7 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
       const plan = { mode: 'abort-in-flight' as const, deploymentId: a.id, from: d.toVersion.semver, target: target?.semver ?? null, skipped: [] };
       if (body.dryRun) return { ...plan, dryRun: true };
       const reason = `rolled back by ${actor}`;
-      const control: Control = { ...a.control, abort: { actor, reason, markBad: true, at: now } };
-      await tx.deployment.update({ where: { id: a.id }, data: { control: control as Prisma.InputJsonValue } });
+      await tx.deployment.update({ where: { id: a.id }, data: { control: toJson({ ...a.control, abort: { actor, reason, markBad: true, at: now } }) } });
       await appendEvents(
         tx,
         a.id,
@@ -77,7 +78,7 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
         actor,
         new Date(now),
       );
-      await tx.$executeRaw`SELECT pg_notify(${WORK_CHANNEL}, ${a.id})`;
+      await notifyWork(tx, a.id);
       return { ...plan, dryRun: false };
     }
 

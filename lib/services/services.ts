@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error';
 import { assertAcyclic, validateAnalysisConfig, validateStrategyParams } from '../engine';
 import { DEFAULTS, type HealthPolicy } from '../engine/types';
 import { validateHealthPolicy } from '../engine/health';
-import { readLease } from '../deploy/lease';
+import { readLease } from '../state/leases';
 import { parseInput } from './validate';
 import { budgetOf } from './error-budget';
 import { createServiceSchema, slug, updateServiceSchema } from './schemas';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import { systemClock } from '../clock';
 import type { Db } from '../db/client';
 import { Orchestrator } from '../deploy/orchestrator';
-import { claimDeployment } from '../deploy/lease';
+import { claimDeployment } from '../state/leases';
 import { LocalRuntime } from '../runtime/local/local-runtime';
 import type { Runtime } from '../runtime/types';
 import type { RuntimeExtras } from '../runtime/rpc';

@@ -38,7 +38,8 @@ describe('local runtime', () => {
     };
     const traffic = load(url, { concurrency: 16, maxMs: 60_000 });
     const d = await w.deploy('order-processor', { version: '2.0.0', strategy: 'blue-green', params: { scaleDownDelaySeconds: 1 } });
-    await new Promise((r) => setTimeout(r, 300));
+    // Green keeps serving after the deployment ended.
+    await expect.poll(() => traffic.samples.filter((s) => s.version === '2.0.0' && s.routedAt! > switchDone).length, { timeout: 10_000 }).toBeGreaterThan(20);
     const samples = await traffic.stop();
     w.runtime.setRoutes = setRoutes;
 
@@ -127,7 +128,10 @@ describe('local runtime', () => {
         })
         .on('error', reject);
     });
-    await new Promise((r) => setTimeout(r, 100)); // let the slow request reach v1.0.0
+    // The slow request has reached the v1.0.0 instance.
+    const [old] = await w.runtime.list('inventory-service');
+    const router = await w.runtime.router('inventory-service');
+    await expect.poll(() => router.inFlight(old!.id), { timeout: 5_000 }).toBe(1);
     const d = await w.deploy('inventory-service', { version: '1.1.0', strategy: 'rolling' });
     expect(d.state).toBe('succeeded');
     const r = await slow;

@@ -15,12 +15,14 @@ import path from 'node:path';
 import { freePort } from '../../db/embedded';
 import {
   StaleFenceError,
+  type CrashRecord,
   type Fence,
-  type InstanceSpec,
   type InstanceStatus,
   type Runtime,
   type RoutingTable,
-  type VersionLatency, VersionTraffic,
+  type VersionLatency,
+  type VersionTraffic,
+  type Workload,
 } from '../types';
 import { ServiceRouter } from './router';
 import { combinedPrometheusText } from './metrics';
@@ -28,7 +30,9 @@ import { combinedPrometheusText } from './metrics';
 const LOG_LINES = 200;
 
 interface Instance {
-  spec: InstanceSpec;
+  id: string;
+  slot: number;
+  spec: Workload;
   port: number;
   child: ChildProcess | null;
   startedAt: number;
@@ -45,15 +49,14 @@ interface Instance {
   routable: boolean;
 }
 
-export interface CrashRecord {
-  seq: number;
-  at: number;
-  service: string;
-  instanceId: string;
-  versionId: string;
-  exitCode: number | null;
-  reason: string;
-  restarted: boolean;
+/** Instances are keyed by version and slot: at most one instance per slot of a version. */
+function keyOf(versionId: string, slot: number): string {
+  return `${versionId}#${slot}`;
+}
+
+/** A readable, stable name: the same slot of the same version is always the same instance. */
+export function localInstanceId(w: Pick<Workload, 'service' | 'semver'>, slot: number): string {
+  return `${w.service}-${w.semver}-${slot}`;
 }
 
 export interface LocalRuntimeOptions {
@@ -69,6 +72,7 @@ export interface LocalRuntimeOptions {
 }
 
 export class LocalRuntime implements Runtime {
+  readonly kind = 'local';
   private readonly instances = new Map<string, Instance>();
   private readonly routers = new Map<string, ServiceRouter>();
   private readonly routerStarts = new Map<string, Promise<ServiceRouter>>();
@@ -136,14 +140,20 @@ export class LocalRuntime implements Runtime {
 
   // ------------------------------------------------------------------ instances
 
-  async start(fence: Fence, specs: InstanceSpec[]): Promise<void> {
+  async scale(fence: Fence, workload: Workload, slots: number[], drainTimeoutMs: number): Promise<void> {
     this.checkFence(fence);
-    await this.router(fence.service);
-    for (const spec of specs) {
-      const existing = this.instances.get(spec.id);
+    await this.router(workload.service);
+    const wanted = new Set(slots);
+    const extra = [...this.instances.values()].filter((i) => i.spec.versionId === workload.versionId && !wanted.has(i.slot));
+    if (extra.length) await this.retire(workload.service, extra, drainTimeoutMs);
+    for (const slot of [...wanted].sort((a, b) => a - b)) {
+      const key = keyOf(workload.versionId, slot);
+      const existing = this.instances.get(key);
       if (existing && existing.state === 'running') continue; // idempotent
       const inst: Instance = existing ?? {
-        spec,
+        id: localInstanceId(workload, slot),
+        slot,
+        spec: workload,
         port: 0,
         child: null,
         startedAt: 0,
@@ -154,7 +164,8 @@ export class LocalRuntime implements Runtime {
         restarts: 0,
         routable: true,
       };
-      this.instances.set(spec.id, inst);
+      inst.spec = workload;
+      this.instances.set(key, inst);
       inst.routable = true; // the orchestrator routes to it only once its probe says ready
       await this.spawnInstance(inst);
     }
@@ -171,15 +182,17 @@ export class LocalRuntime implements Runtime {
     const command = spec.command === 'node' ? process.execPath : spec.command;
     const args = spec.args.map((a) => (a.startsWith('lib/') ? path.join(this.o.baseDir, a) : a));
     const cwd = spec.cwd ? path.resolve(this.o.baseDir, spec.cwd) : this.o.baseDir;
-    const env = {
+    const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
       ...spec.env,
+      FLIGHTDECK_INSTANCE: inst.id,
+      FLIGHTDECK_SLOT: String(inst.slot),
       PORT: String(inst.port),
-    } as unknown as NodeJS.ProcessEnv;
+    };
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       this.onExit(inst, null, `could not start ${command}: ${(e as Error).message}`);
       return;
@@ -209,21 +222,21 @@ export class LocalRuntime implements Runtime {
     inst.child = null;
     if (inst.stopping) return;
     // Exited on its own: a crash. Restart it in place if it was serving traffic.
-    const table = this.tables.get(inst.spec.service);
-    const serving = !!table?.backends.some((b) => b.instanceId === inst.spec.id && b.weight > 0);
+    const serving = this.inRotation(inst);
     const restart = serving && this.o.supervise !== false && inst.restarts < 5;
     this.crashes.push({
       seq: ++this.crashSeq,
       at: Date.now(),
       service: inst.spec.service,
-      instanceId: inst.spec.id,
+      instanceId: inst.id,
       versionId: inst.spec.versionId,
+      deploymentId: inst.spec.deploymentId,
       exitCode: code,
       reason,
       restarted: restart,
     });
     if (this.crashes.length > 1000) this.crashes.splice(0, this.crashes.length - 1000);
-    this.log(`instance ${inst.spec.id} exited (${reason})${restart ? '; restarting' : ''}`);
+    this.log(`instance ${inst.id} exited (${reason})${restart ? '; restarting' : ''}`);
     // Out of the router at once (its table entry stays, so it returns once it answers again):
     // until then its share of requests goes to the instances still running.
     inst.routable = false;
@@ -243,7 +256,7 @@ export class LocalRuntime implements Runtime {
   private async waitListening(inst: Instance): Promise<void> {
     const until = Date.now() + 10_000;
     while (Date.now() < until && inst.state === 'running') {
-      if (await this.probe(inst.spec.id, inst.spec.healthPath, 500)) return;
+      if (await this.probeInstance(inst, inst.spec.healthPath, 500)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -252,11 +265,12 @@ export class LocalRuntime implements Runtime {
     return [...this.instances.values()]
       .filter((i) => i.spec.service === service)
       .map((i) => ({
-        id: i.spec.id,
+        id: i.id,
         service: i.spec.service,
         versionId: i.spec.versionId,
         semver: i.spec.semver,
-        slot: i.spec.slot,
+        slot: i.slot,
+        deploymentId: i.spec.deploymentId,
         startedAt: i.startedAt,
         state: i.state,
         exitCode: i.exitCode,
@@ -267,9 +281,14 @@ export class LocalRuntime implements Runtime {
       }));
   }
 
+  private byId(instanceId: string): Instance | undefined {
+    for (const i of this.instances.values()) if (i.id === instanceId) return i;
+    return undefined;
+  }
+
   /** Recent stdout/stderr lines of an instance (stderr lines start with "! "). */
   async logs(instanceId: string, lines = 50): Promise<string[]> {
-    return this.instances.get(instanceId)?.logs.slice(-lines) ?? [];
+    return this.byId(instanceId)?.logs.slice(-lines) ?? [];
   }
 
   /** Crashes recorded after `afterSeq`, for the control plane to put on the timeline. */
@@ -278,8 +297,12 @@ export class LocalRuntime implements Runtime {
   }
 
   async probe(instanceId: string, healthPath: string, timeoutMs: number): Promise<boolean> {
-    const inst = this.instances.get(instanceId);
-    if (!inst || inst.state !== 'running') return false;
+    const inst = this.byId(instanceId);
+    return inst ? this.probeInstance(inst, healthPath, timeoutMs) : false;
+  }
+
+  private async probeInstance(inst: Instance, healthPath: string, timeoutMs: number): Promise<boolean> {
+    if (inst.state !== 'running') return false;
     try {
       const res = await fetch(`http://127.0.0.1:${inst.port}${healthPath}`, { signal: AbortSignal.timeout(timeoutMs) });
       await res.arrayBuffer().catch(() => {});
@@ -297,40 +320,50 @@ export class LocalRuntime implements Runtime {
     await this.applyTable(table.service);
   }
 
-  /** Push the service's table to its router, with each instance's current address. */
+  /** Whether the routing table in force sends requests to this instance (when it can take them). */
+  private inRotation(inst: Instance): boolean {
+    const route = this.tables.get(inst.spec.service)?.versions.find((v) => v.versionId === inst.spec.versionId);
+    return !!route && route.weight > 0 && (route.slots === undefined || route.slots.includes(inst.slot));
+  }
+
+  /**
+   * Push the service's table to its router: each version's weight split evenly across its
+   * instances in rotation that can take requests now (running, answering, not being stopped).
+   */
   private async applyTable(service: string): Promise<void> {
     const table = this.tables.get(service);
     if (!table) return;
     const router = await this.router(service);
-    router.setTable(
-      table.backends
-        .map((b) => ({ b, inst: this.instances.get(b.instanceId) }))
-        .filter(({ inst }) => inst && inst.state === 'running' && inst.routable)
-        .map(({ b, inst }) => ({ instanceId: b.instanceId, versionId: b.versionId, url: `http://127.0.0.1:${inst!.port}`, weight: b.weight })),
-    );
+    const backends = [];
+    for (const route of table.versions) {
+      if (route.weight <= 0) continue;
+      const ofVersion = [...this.instances.values()].filter(
+        (i) => i.spec.versionId === route.versionId && i.state === 'running' && i.routable && !i.stopping && this.inRotation(i),
+      );
+      for (const i of ofVersion) {
+        backends.push({ instanceId: i.id, versionId: i.spec.versionId, url: `http://127.0.0.1:${i.port}`, weight: route.weight / ofVersion.length });
+      }
+    }
+    router.setTable(backends);
   }
 
   async getRoutes(service: string): Promise<RoutingTable | null> {
     return structuredClone(this.tables.get(service) ?? null);
   }
 
-  async drainAndStop(fence: Fence, instanceIds: string[], drainTimeoutMs: number): Promise<void> {
-    this.checkFence(fence);
-    const service = fence.service;
-    // Out of rotation first (if a route step has not already done it), in one swap.
-    const table = this.tables.get(service);
-    if (table && table.backends.some((b) => instanceIds.includes(b.instanceId))) {
-      this.tables.set(service, { ...table, backends: table.backends.filter((b) => !instanceIds.includes(b.instanceId)) });
-      await this.applyTable(service);
-    }
+  /** Out of rotation first (in one swap), let in-flight requests finish, then stop. */
+  private async retire(service: string, insts: Instance[], drainTimeoutMs: number): Promise<void> {
+    for (const i of insts) i.stopping = true;
+    await this.applyTable(service);
     const router = await this.router(service);
-    await router.drain(instanceIds, drainTimeoutMs);
-    await Promise.all(instanceIds.map((id) => this.stopInstance(id, drainTimeoutMs)));
+    await router.drain(
+      insts.map((i) => i.id),
+      drainTimeoutMs,
+    );
+    await Promise.all(insts.map((i) => this.stopInstance(i, drainTimeoutMs)));
   }
 
-  private async stopInstance(id: string, killAfterMs: number): Promise<void> {
-    const inst = this.instances.get(id);
-    if (!inst) return;
+  private async stopInstance(inst: Instance, killAfterMs: number): Promise<void> {
     inst.stopping = true;
     const child = inst.child;
     if (child && inst.state === 'running') {
@@ -343,7 +376,7 @@ export class LocalRuntime implements Runtime {
         child.kill('SIGTERM');
       });
     }
-    this.instances.delete(id);
+    this.instances.delete(keyOf(inst.spec.versionId, inst.slot));
   }
 
   async traffic(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>> {
@@ -362,7 +395,7 @@ export class LocalRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.instances.keys()].map((id) => this.stopInstance(id, 2000)));
+    await Promise.all([...this.instances.values()].map((i) => this.stopInstance(i, 2000)));
     await Promise.all([...this.routers.values()].map((r) => r.close()));
   }
 }

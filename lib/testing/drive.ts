@@ -5,8 +5,8 @@
  */
 import type { ManualClock } from '../clock';
 import type { Db } from '../db/client';
-import { renewLease, type LeaseHandle } from './lease';
-import type { AdvanceResult, Orchestrator } from './orchestrator';
+import { renewLease, type LeaseHandle } from '../state/leases';
+import type { AdvanceResult, Orchestrator } from '../deploy/orchestrator';
 
 export async function drive(opts: {
   db: Db;

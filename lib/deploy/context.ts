@@ -1,0 +1,156 @@
+/**
+ * What a step executor gets (one context object) and what it gives back (an outcome). An
+ * executor observes the runtime, acts idempotently, and describes the change; it never writes
+ * to the database itself — the loop commits the outcome in one fenced transaction, then runs
+ * its side effects.
+ */
+import type { Db } from '../db/client';
+import type { NewEvent, Tx } from '../events/append';
+import { DEFAULTS, validateHealthPolicy, type HealthPolicy, type Hook, type Hooks, type Role, type Step } from '../engine';
+import type { Fence, Runtime, Workload } from '../runtime/types';
+import { readState, type Control, type Progress } from '../state/deployment-state';
+import type { LeaseHandle } from '../state/leases';
+import type { Plan } from '../engine';
+import type { ProbeTracker } from './readiness';
+import type { Webhook } from '../engine';
+import type { AnalysisAlert } from './alerts';
+
+export interface VersionRow {
+  id: string;
+  semver: string;
+  artifact: unknown;
+  config: unknown;
+}
+
+/** A deployment as the orchestrator works with it: the row, its documents parsed, its service's settings. */
+export interface LoadedDeployment {
+  id: string;
+  serviceId: string;
+  kind: 'deploy' | 'rollback';
+  state: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+  phase: string;
+  cursor: number;
+  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown };
+  toVersion: VersionRow;
+  fromVersion: VersionRow | null;
+  plan: Plan;
+  progress: Progress;
+  control: Control;
+}
+
+interface Template {
+  command?: string;
+  args?: string[];
+  cwd?: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+function objectOr<T extends object>(raw: unknown, fallback: T): T {
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as T) : fallback;
+}
+
+function hooksOf(raw: unknown): Hooks {
+  const h = objectOr<{ pre?: Hook[]; post?: Hook[] }>(raw, {});
+  return { pre: Array.isArray(h.pre) ? h.pre : [], post: Array.isArray(h.post) ? h.post : [] };
+}
+
+export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployment | null> {
+  const d = await db.deployment.findUnique({ where: { id }, include: { service: true, toVersion: true, fromVersion: true } });
+  if (!d) return null;
+  return {
+    id: d.id,
+    serviceId: d.serviceId,
+    kind: d.kind,
+    state: d.state,
+    phase: d.phase,
+    cursor: d.cursor,
+    service: {
+      id: d.service.id,
+      name: d.service.name,
+      template: objectOr<Template>(d.service.template, {}),
+      health: validateHealthPolicy({ ...DEFAULTS.health, ...objectOr<Partial<HealthPolicy>>(d.service.health, {}) }),
+      hooks: hooksOf(d.service.hooks),
+      analysis: d.service.analysis,
+    },
+    toVersion: d.toVersion,
+    fromVersion: d.fromVersion,
+    ...readState(d),
+  };
+}
+
+/** The version a role means in this deployment: 'new' is the target, 'old' the one it replaces. */
+export function versionOf(d: LoadedDeployment, role: Role): VersionRow | null {
+  return role === 'new' ? d.toVersion : d.fromVersion;
+}
+
+/** What the runtime runs for a role's version: the service's template, the version's artifact and config. */
+export function workloadOf(d: LoadedDeployment, role: Role): Workload {
+  const version = versionOf(d, role);
+  if (!version) throw new Error(`deployment ${d.id} has no ${role} version`);
+  const t = d.service.template;
+  const artifact = objectOr<{ command?: string; args?: string[]; cwd?: string; image?: string }>(version.artifact, {});
+  const config = objectOr<Record<string, string>>(version.config, {});
+  return {
+    service: d.service.name,
+    versionId: version.id,
+    semver: version.semver,
+    deploymentId: d.id,
+    command: artifact.command ?? t.command ?? '',
+    args: artifact.args ?? t.args ?? [],
+    cwd: artifact.cwd ?? t.cwd,
+    env: { ...(t.env ?? {}), ...config, FLIGHTDECK_SERVICE: d.service.name, FLIGHTDECK_VERSION: version.semver },
+    healthPath: d.service.health.path,
+    ...(artifact.image ? { image: artifact.image } : {}),
+    ...(t.port ? { port: t.port } : {}),
+  };
+}
+
+export interface StepContext {
+  d: LoadedDeployment;
+  /** 'forward' runs the plan; 'revert' runs the steps that put the previous version back. */
+  direction: 'forward' | 'revert';
+  /** Position of this step in its list (the plan's steps, or the revert's). */
+  index: number;
+  /** This step in words: the deployment's phase while it runs. */
+  phase: string;
+  now: number;
+  lease: LeaseHandle;
+  fence: Fence;
+  runtime: Runtime;
+  probes: ProbeTracker;
+  drainTimeoutMs: number;
+  /** Time between two canary evaluations when the analysis config does not say. */
+  analysisIntervalMs: number;
+  /** Alert these webhooks (call it only after the commit: from an outcome's `after`). */
+  alert(webhooks: Webhook[], alert: AnalysisAlert): void;
+}
+
+export type TxWork = (tx: Tx) => Promise<void>;
+
+/** What a step changes besides moving its cursor: its phase is set by the loop. */
+export interface Recorded {
+  events: NewEvent[];
+  /** Keys of the progress document to replace. */
+  progress?: Partial<Progress>;
+  /** Who caused it (default: Flightdeck itself). */
+  actor?: string;
+  /** More writes in the same transaction (analysis measurements, consuming a promote). */
+  extra?: TxWork;
+  /** Side effects once committed (alerts): never before, never inside the transaction. */
+  after?: () => void;
+}
+
+export type Outcome =
+  /** The step is done: move the cursor on. */
+  | ({ kind: 'advance' } & Recorded)
+  /** Progress to record without moving the cursor; run the step again at once, or after `waitMs`. */
+  | ({ kind: 'record'; waitMs?: number } & Recorded)
+  /** Nothing changed: look again in `ms`. */
+  | { kind: 'wait'; ms: number }
+  /** The step failed: put the previous version back (forward), or keep trying and say why (revert). */
+  | ({ kind: 'fail'; reason: string; markBad: boolean } & Recorded)
+  /** Wait for a person (inconclusive analysis). */
+  | ({ kind: 'pause'; phase: string } & Recorded);
+
+export type Executor<S extends Step = Step> = (step: S, ctx: StepContext) => Promise<Outcome>;

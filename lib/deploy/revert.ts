@@ -1,0 +1,31 @@
+/**
+ * Begin a revert: decide, from what actually runs now, the steps that put the previous version
+ * back — a pure traffic switch when every old instance still runs (an unfinished canary, a
+ * blue-green inside its scale-down delay), restarts first otherwise. Nothing to undo when only
+ * hooks ran.
+ */
+import { planRevert } from '../engine';
+import type { Runtime } from '../runtime/types';
+import type { Revert } from '../state/deployment-state';
+import type { LoadedDeployment } from './context';
+
+export async function revertFromHere(
+  d: LoadedDeployment,
+  runtime: Runtime,
+  why: { outcome: Revert['outcome']; reason: string; markBad: boolean },
+): Promise<Revert> {
+  const all = await runtime.list(d.service.name);
+  const replicas = d.plan.replicas;
+  // Every instance of the new version goes, running or not (a crashed one still holds a slot).
+  const newSlots = all.filter((i) => i.versionId === d.toVersion.id && i.slot < replicas).map((i) => i.slot);
+  const oldRunning = d.fromVersion ? all.filter((i) => i.versionId === d.fromVersion!.id && i.state === 'running' && i.slot < replicas).map((i) => i.slot) : [];
+  const touched = newSlots.length > 0 || d.plan.steps.slice(0, d.cursor).some((s) => s.kind !== 'hook');
+  const steps = touched ? planRevert({ replicas, hasOld: d.fromVersion !== null, oldRunning, newRunning: newSlots }) : [];
+  return { steps, cursor: 0, ...why };
+}
+
+export function revertMessage(d: LoadedDeployment, rv: Revert): string {
+  const verb = rv.outcome === 'aborted' ? 'Aborting' : 'Failing';
+  if (rv.steps.length === 0) return `${verb}: ${rv.reason}. Nothing was touched.`;
+  return `${verb}: ${rv.reason}. Returning traffic to ${d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing'} (${rv.steps.length} steps)`;
+}
