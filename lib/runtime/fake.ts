@@ -56,6 +56,13 @@ export class FakeRuntime implements Runtime {
   private seq = 0;
   /** Extra probe failures injected by tests: instanceId → until (epoch ms). */
   readonly failProbesUntil = new Map<string, number>();
+  /** Platform faults injected by tests: every call of the method throws this until removed. */
+  readonly faults = new Map<'scale' | 'setRoutes' | 'list', Error>();
+
+  private fault(method: 'scale' | 'setRoutes' | 'list'): void {
+    const e = this.faults.get(method);
+    if (e) throw e;
+  }
 
   constructor(private readonly clock: Clock) {}
 
@@ -83,6 +90,7 @@ export class FakeRuntime implements Runtime {
   }
 
   async scale(fence: Fence, workload: Workload, slots: number[]): Promise<void> {
+    this.fault('scale');
     this.checkFence(fence);
     const now = this.clock.now();
     const wanted = new Set(slots);
@@ -118,6 +126,7 @@ export class FakeRuntime implements Runtime {
   }
 
   async list(service: string): Promise<InstanceStatus[]> {
+    this.fault('list');
     return [...this.instances.values()].filter((i) => i.workload.service === service).map((i) => ({ ...i.status }));
   }
 
@@ -140,6 +149,7 @@ export class FakeRuntime implements Runtime {
   }
 
   async setRoutes(fence: Fence, table: RoutingTable): Promise<void> {
+    this.fault('setRoutes');
     this.checkFence(fence);
     const history = this.routes.get(table.service) ?? [];
     const current = history.at(-1)?.table;
