@@ -5,6 +5,8 @@ import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { deployAction } from '@/app/actions';
 import type { Preview } from '@/lib/engine/preview';
+import type { Gate } from '@/lib/engine/gates';
+import { GateList, gatesPass } from './gates';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
@@ -12,7 +14,7 @@ import { Badge } from '../ui/badge';
 import { useMay } from '../auth/permissions';
 
 type VersionOption = { version: string; bad: boolean; live: boolean };
-type DryRun = { dryRun: true; service: string; from: string | null; to: string; bad: boolean; preview: Preview };
+type DryRun = { dryRun: true; service: string; environment: string; from: string | null; to: string; bad: boolean; preview: Preview; gates: Gate[] };
 type Created = { dryRun: false; deployment: { id: string } };
 
 const STRATEGIES = ['rolling', 'blue-green', 'canary', 'recreate'] as const;
@@ -47,7 +49,8 @@ function fmtRange(r: { min: number; max: number }): string {
 }
 
 /** Deploy: choose version, strategy and parameters; see the plan and its preflight; then confirm. */
-export function DeployDialog({ service, versions, defaultStrategy }: { service: string; versions: VersionOption[]; defaultStrategy: string }) {
+export function DeployDialog({ service, environment, versions, defaultStrategy }: { service: string; environment?: string; versions: VersionOption[]; defaultStrategy: string }) {
+  const [override, setOverride] = useState('');
   const router = useRouter();
   const qc = useQueryClient();
   const candidates = versions.filter((v) => !v.live);
@@ -94,7 +97,7 @@ export function DeployDialog({ service, versions, defaultStrategy }: { service: 
     const p = params();
     if (!p) return;
     setBusy(true);
-    const r = await deployAction(service, { version, strategy, params: p, dryRun: true, force });
+    const r = await deployAction(service, { version, strategy, params: p, dryRun: true, force, environment });
     setBusy(false);
     if (r.ok) setPlan(r.data as DryRun);
     else setError(r.error);
@@ -105,7 +108,7 @@ export function DeployDialog({ service, versions, defaultStrategy }: { service: 
     if (!p) return;
     setBusy(true);
     setError(null);
-    const r = await deployAction(service, { version, strategy, params: p, force });
+    const r = await deployAction(service, { version, strategy, params: p, force, environment, ...(override.trim() ? { override: { reason: override.trim() } } : {}) });
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setOpen(false);
@@ -127,7 +130,7 @@ export function DeployDialog({ service, versions, defaultStrategy }: { service: 
       <Button variant="primary" onClick={() => setOpen(true)} disabled={candidates.length === 0} data-testid="deploy-open" title={candidates.length === 0 ? 'register a version first' : undefined}>
         Deploy…
       </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title={`Deploy ${service}`} testId="deploy-dialog" wide>
+      <Dialog open={open} onClose={() => setOpen(false)} title={`Deploy ${service}${environment ? ` to ${environment}` : ""}`} testId="deploy-dialog" wide>
         <div className="grid grid-cols-2 gap-3 text-sm">
           <label className="space-y-1">
             <span className="text-xs font-medium text-zinc-500">Version</span>
@@ -182,13 +185,14 @@ export function DeployDialog({ service, versions, defaultStrategy }: { service: 
         </div>
         <InlineError error={error} />
         {plan && <PlanPreview plan={plan} />}
+        {plan && <GateList gates={plan.gates} override={override} onOverride={setOverride} />}
         <div className="mt-4 flex justify-end gap-2">
           <Button onClick={() => setOpen(false)}>Cancel</Button>
           <Button onClick={preview} disabled={busy || !version} data-testid="deploy-preview">
             {busy && !plan ? 'Planning…' : 'Preview plan'}
           </Button>
-          <Button variant="primary" onClick={confirm} disabled={busy || !plan || !plan.preview.preflight.ok} data-testid="deploy-confirm">
-            {plan ? `Deploy v${plan.to} (${plan.preview.strategy})` : 'Deploy'}
+          <Button variant="primary" onClick={confirm} disabled={busy || !plan || !plan.preview.preflight.ok || !gatesPass(plan.gates, override)} data-testid="deploy-confirm">
+            {plan ? `Deploy v${plan.to} to ${plan.environment} (${plan.preview.strategy})` : 'Deploy'}
           </Button>
         </div>
       </Dialog>

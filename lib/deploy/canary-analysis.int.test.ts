@@ -9,7 +9,9 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { RealWorld } from '../testing/real-world';
 import { openLoad } from '../bench/load';
 import { claimDeployment } from '../state/leases';
-import { controlDeployment, createDeployment, getDeployment } from '../services/deployments';
+import { getDeployment } from '../services/deployments';
+import { controlDeployment } from '../services/control-deployment';
+import { createDeployment } from '../services/create-deployment';
 import { getAnalysis } from '../services/analysis';
 import { getErrorBudget } from '../services/error-budget';
 import { updateService } from '../services/services';
@@ -197,13 +199,14 @@ describe('canary analysis on real demo-service processes', () => {
   it('error budget: 99.9% → 43.2 min; a spent budget freezes deploys unless overridden, and the override is recorded', async () => {
     const url = await given('budget-svc', {}, { slo: { availability: 99.9 } });
     const svc = await tdb.db.service.findUniqueOrThrow({ where: { name: 'budget-svc' } });
-    const fresh = await getErrorBudget(tdb.db, 'budget-svc', { runtime: w.runtime, now: Date.now() });
+    const fresh = await getErrorBudget(tdb.db, 'budget-svc', { runtimeFor: () => w.runtime, now: Date.now() });
+    const env = await tdb.db.environment.findFirstOrThrow({ orderBy: { order: 'asc' } });
     expect(fresh).toMatchObject({ budgetMinutes: 43.2, spentMinutes: 0, exhausted: false, frozen: false });
     void url;
     // 50 minutes of total failure, recorded as the router would have seen them.
     const now = Date.now();
     await tdb.db.trafficMinute.createMany({
-      data: Array.from({ length: 50 }, (_, i) => ({ serviceId: svc.id, minute: new Date(Math.floor(now / 60_000) * 60_000 - (i + 20) * 60_000), requests: 100, errors: 100 })),
+      data: Array.from({ length: 50 }, (_, i) => ({ serviceId: svc.id, environmentId: env.id, minute: new Date(Math.floor(now / 60_000) * 60_000 - (i + 20) * 60_000), requests: 100, errors: 100 })),
     });
     await updateService(tdb.db, 'budget-svc', { budgetFreeze: true }, 'test@flightdeck');
     const spent = await getErrorBudget(tdb.db, 'budget-svc', { now: Date.now() });

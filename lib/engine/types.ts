@@ -12,8 +12,8 @@ import type { AnalysisConfig } from './analysis';
 export type StrategyName = 'rolling' | 'blue-green' | 'canary' | 'recreate';
 export const STRATEGIES: readonly StrategyName[] = ['rolling', 'blue-green', 'canary', 'recreate'];
 
-export type DeploymentState = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
-export const ACTIVE_STATES: readonly DeploymentState[] = ['queued', 'running', 'paused'];
+export type DeploymentState = 'awaiting_approval' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+export const ACTIVE_STATES: readonly DeploymentState[] = ['awaiting_approval', 'queued', 'running', 'paused'];
 export const TERMINAL_STATES: readonly DeploymentState[] = ['succeeded', 'failed', 'aborted'];
 
 /** Defaults from the incident report (SPEC.md). */
