@@ -1,9 +1,9 @@
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed on an empty
  * database, the deployment worker, the live feed and the Next.js panel + API on PORT (3000).
+ * Runs as dist/server.js, compiled by scripts/build.mjs (which `npm start` runs first).
  */
 import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import next from 'next';
 import { systemClock } from '../clock';
@@ -50,14 +50,11 @@ process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 async function main() {
   const dev = process.env.NODE_ENV === 'development';
   const port = Number(process.env.PORT ?? 3000);
+  // The panel is built before this process starts (npm start builds what is missing or stale).
+  if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('the panel is not built: start with `npm start` (or run `npm run build` first)');
   const { url, cluster, dataDir } = await prepareDatabase(log);
   process.env.DATABASE_URL = url;
 
-  if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
-    log('building the panel (first start only)…');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('next build failed');
-  }
   const app = next({ dev, dir: ROOT, port, hostname: 'localhost' });
   await app.prepare();
   const handle = app.getRequestHandler();
