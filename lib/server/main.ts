@@ -20,6 +20,7 @@ import { startNode } from './node';
 import { DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
 import { startDemoTraffic } from '../runtime/demo/traffic';
 import { ensureFirstAdmin } from '../auth/bootstrap';
+import { stampClientAddress } from '../auth/client-address';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -70,9 +71,7 @@ async function main() {
     owner: process.env.FLIGHTDECK_WORKER_ID ?? `${hostname()}:${port}`,
     resumeOwn: true,
     requestHandler: (req, res) => {
-      // The client address that sign-in rate limiting and the audit log record: the socket's,
-      // unless a trusted reverse proxy in front sets X-Forwarded-For (FLIGHTDECK_TRUST_PROXY=1).
-      if (process.env.FLIGHTDECK_TRUST_PROXY !== '1') req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? 'unknown';
+      stampClientAddress(req);
       void handle(req, res);
     },
     log,
