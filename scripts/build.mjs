@@ -172,9 +172,10 @@ function alive(pid) {
 }
 
 /** Run `fn` holding dist/.build-lock (a folder: mkdir is atomic); a dead holder's lock is taken over. */
-async function withLock(fn) {
+async function withLock(fn, log) {
   mkdirSync(DIST, { recursive: true });
   const lock = path.join(DIST, '.build-lock');
+  let told = false;
   for (;;) {
     try {
       mkdirSync(lock);
@@ -197,7 +198,11 @@ async function withLock(fn) {
       })();
       // A holder that died, or a lock left without a pid for long, no longer builds anything.
       if ((Number.isInteger(holder) && holder > 0 && !alive(holder)) || (Number.isNaN(holder) && age > 10_000)) rmSync(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 200));
+      else {
+        if (!told) log(`waiting for the build running in process ${Number.isNaN(holder) ? '(starting)' : holder}…`);
+        told = true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
   try {
@@ -227,7 +232,7 @@ export async function ensureBuilt(parts, { force = false, log = (m) => console.l
       built.push(part);
     }
     return built;
-  });
+  }, log);
 }
 
 export const ALL_PARTS = [...Object.keys(BUNDLES), 'panel'];
