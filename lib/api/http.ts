@@ -19,6 +19,7 @@ import { audit, type Outcome } from '../auth/audit';
 import { resolvePrincipal } from '../auth/principal';
 import { decide, type Principal, type Role } from '../auth/roles';
 import { sameOrigin } from '../auth/origin';
+import { clientAddress } from '../auth/client-address';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -106,8 +107,9 @@ export function principalOf(req: Request): Principal {
   return p;
 }
 
+/** The request's client address, as sign-in rate limiting and the audit log record it. */
 export function clientIp(req: Request): string | null {
-  return req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || req.headers.get('x-real-ip') || null;
+  return clientAddress(req.headers);
 }
 
 export function serviceContext(): ServiceContext {
