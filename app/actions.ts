@@ -5,9 +5,7 @@
  * Validation stays in lib/services (zod); errors come back as values with the API's code and
  * message so the UI can show them.
  */
-import { serviceContext } from '@/lib/api/http';
-import { getDb } from '@/lib/db/client';
-import { breakLease, controlDeployment, createDeployment, createRelease, createVersion, rollbackService } from '@/lib/services';
+import { breakLease, controlDeployment, createDeployment, createRelease, createVersion, rollbackService, serviceContext } from '@/lib/services';
 import { currentUser, runGuarded, type ActionGuard } from '@/lib/auth/next';
 import type { Principal, Role } from '@/lib/auth/roles';
 import { assertMayOverrideFreeze } from '@/lib/auth/override';
@@ -37,7 +35,7 @@ export async function rollbackAction(service: string, input: unknown) {
 
 export async function controlAction(deploymentId: string, action: string, input: unknown) {
   // The service is resolved before the guard so a scoped deployer is checked against it.
-  const d = await getDb()
+  const d = await serviceContext().db
     .deployment.findUnique({ where: { id: isUuid(String(deploymentId)) ? String(deploymentId) : '00000000-0000-0000-0000-000000000000' }, select: { service: { select: { name: true } } } })
     .catch(() => null);
   return run({ role: 'deployer', action: `deployment.${String(action).slice(0, 20)}`, services: d ? [d.service.name] : [], mutation: true }, (p) =>
@@ -46,7 +44,7 @@ export async function controlAction(deploymentId: string, action: string, input:
 }
 
 export async function createVersionAction(service: string, input: unknown) {
-  return run({ role: 'deployer', action: 'version.create', services: [String(service)], mutation: true }, (p) => createVersion(getDb(), service, input, p.actor));
+  return run({ role: 'deployer', action: 'version.create', services: [String(service)], mutation: true }, (p) => createVersion(serviceContext().db, service, input, p.actor));
 }
 
 export async function createReleaseAction(input: unknown) {

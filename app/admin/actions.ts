@@ -1,7 +1,7 @@
 'use server';
 
+import { serviceContext } from '@/lib/services';
 import { revalidatePath } from 'next/cache';
-import { getDb } from '@/lib/db/client';
 import { guardedAction, type ActionState } from '@/lib/auth/next';
 import { createApiToken, createUser, revokeApiToken, updateUser } from '@/lib/auth/users';
 
@@ -13,7 +13,7 @@ const list = (v: FormDataEntryValue | null) =>
 
 export const createUserAction = guardedAction('admin', 'user.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
   const u = await createUser(
-    getDb(),
+    serviceContext().db,
     { email: String(form.get('email') ?? ''), name: String(form.get('name') ?? ''), password: String(form.get('password') ?? ''), role: String(form.get('role') ?? 'viewer'), serviceScope: list(form.get('serviceScope')) },
     p.actor,
   );
@@ -27,7 +27,7 @@ export const updateUserAction = guardedAction('admin', 'user.update', async (p, 
   if (form.has('serviceScope')) patch.serviceScope = list(form.get('serviceScope'));
   if (form.get('disabled')) patch.disabled = form.get('disabled') === 'true';
   if (form.get('password')) patch.password = String(form.get('password'));
-  const u = await updateUser(getDb(), String(form.get('id') ?? ''), patch, p.actor);
+  const u = await updateUser(serviceContext().db, String(form.get('id') ?? ''), patch, p.actor);
   revalidatePath('/admin/users');
   return { ok: true, message: `updated ${u.email}` };
 });
@@ -35,7 +35,7 @@ export const updateUserAction = guardedAction('admin', 'user.update', async (p, 
 export const createTokenAction = guardedAction('admin', 'token.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
   const days = Number(form.get('expiresInDays') || 0);
   const t = await createApiToken(
-    getDb(),
+    serviceContext().db,
     { name: String(form.get('name') ?? ''), role: String(form.get('role') ?? 'deployer'), serviceScope: list(form.get('serviceScope')), ...(days > 0 ? { expiresInDays: days } : {}) },
     p.actor,
   );
@@ -44,7 +44,7 @@ export const createTokenAction = guardedAction('admin', 'token.create', async (p
 });
 
 export const revokeTokenAction = guardedAction('admin', 'token.revoke', async (p, form: FormData): Promise<ActionState> => {
-  await revokeApiToken(getDb(), String(form.get('id') ?? ''), p.actor);
+  await revokeApiToken(serviceContext().db, String(form.get('id') ?? ''), p.actor);
   revalidatePath('/admin/tokens');
   return { ok: true };
 });

@@ -14,7 +14,6 @@
  */
 import { AppError, isAppError } from '../errors/app-error';
 import { getDb, type Db } from '../db/client';
-import type { ServiceContext } from '../services/deployments';
 import { audit, type Outcome } from '../auth/audit';
 import { resolvePrincipal } from '../auth/principal';
 import { decide, type Principal, type Role } from '../auth/roles';
@@ -112,9 +111,8 @@ export function clientIp(req: Request): string | null {
   return clientAddress(req.headers);
 }
 
-export function serviceContext(): ServiceContext {
-  return { db: getDb() };
-}
+/** The use cases' context (database pool, clock): the same one pages use. */
+export { serviceContext } from '../services/context';
 
 export interface RouteOptions<C> {
   /** The services this call acts on (for deployer scopes); may throw 404. */

@@ -11,7 +11,7 @@ import type { Fence, Runtime, Workload } from '../runtime/types';
 import { readState, type Control, type Progress } from '../state/deployment-state';
 import type { LeaseHandle } from '../state/leases';
 import type { Plan } from '../engine';
-import type { ProbeTracker } from './readiness';
+import type { ProbeTracker } from './probes';
 import type { Webhook } from '../engine';
 import type { AnalysisAlert } from './alerts';
 

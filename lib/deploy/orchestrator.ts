@@ -17,7 +17,7 @@ import { fence, releaseLease, type LeaseHandle } from '../state/leases';
 import { alerter } from './alerts';
 import { loadDeployment, type LoadedDeployment, type Outcome, type Recorded, type StepContext, type TxWork } from './context';
 import { reverted, succeeded, type Ending } from './finish';
-import { ProbeTracker } from './readiness';
+import { ProbeTracker } from './probes';
 import { revertFromHere, revertMessage } from './revert';
 import { execute } from './steps';
 

@@ -1,7 +1,7 @@
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed on an empty
  * database, the deployment worker, the live feed and the Next.js panel + API on PORT (3000).
- * Runs as dist/server.js, compiled by scripts/build.mjs (which `npm start` runs first).
+ * Runs as dist/server.js, compiled by lib/build/build.mjs (which `npm start` runs first).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

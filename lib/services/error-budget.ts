@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import type { Tx } from '../events/append';
 import { BUDGET_PERIOD_DAYS, errorBudget } from '../engine/error-budget';
 import { totalTraffic, type Runtime } from '../runtime/types';
-import { findServiceOr404 } from './services';
+import { findServiceOr404 } from './lookup';
 
 const MINUTE = 60_000;
 /** Complete minutes the router still holds (it keeps 15 min of 1 s buckets). */

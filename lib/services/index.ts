@@ -10,3 +10,4 @@ export * from './overview';
 export * from './analysis';
 export * from './error-budget';
 export * from './lease-break';
+export * from './context';

@@ -5,6 +5,7 @@ import { DEFAULTS, type HealthPolicy } from '../engine/types';
 import { validateHealthPolicy } from '../engine/health';
 import { readLease } from '../state/leases';
 import { parseInput } from './validate';
+import { findServiceOr404 } from './lookup';
 import { budgetOf } from './error-budget';
 import { createServiceSchema, slug, updateServiceSchema } from './schemas';
 
@@ -19,12 +20,7 @@ export async function dependencyGraph(db: Db | Prisma.TransactionClient): Promis
   return graphOf(rows);
 }
 
-export async function findServiceOr404(db: Db | Prisma.TransactionClient, name: string) {
-  // A name that is no slug names no service (and must not reach PostgreSQL: a NUL byte would be a 500).
-  const s = slug.safeParse(name).success ? await db.service.findUnique({ where: { name } }) : null;
-  if (!s) throw new AppError('not_found', `service ${name} not found`, { service: name });
-  return s;
-}
+export { findServiceOr404 } from './lookup';
 
 async function resolveDependencies(tx: Prisma.TransactionClient, names: string[]) {
   const rows = await tx.service.findMany({ where: { name: { in: names } }, select: { id: true, name: true } });

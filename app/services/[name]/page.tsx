@@ -1,10 +1,7 @@
 import Link from 'next/link';
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
 import { orNotFound } from '@/lib/panel/not-found';
-import { getService } from '@/lib/services';
-import { getRuntime } from '@/lib/runtime/registry';
-import { currentCursor } from '@/lib/events/read';
+import { getService, serviceContext, attachedRuntime, currentCursor } from '@/lib/services';
 import { Badge, StateBadge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Empty, Section } from '@/components/ui/states';
@@ -25,10 +22,10 @@ type Hook = { name: string; command?: string; url?: string; timeoutSeconds?: num
 export default async function ServicePage({ params }: { params: Promise<{ name: string }> }) {
   await requireUser();
   const { name } = await params;
-  const db = getDb();
+  const db = serviceContext().db;
   const s = await orNotFound(getService(db, name));
   const cursor = await currentCursor(db);
-  const runtime = getRuntime();
+  const runtime = attachedRuntime();
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(s.name).catch(() => null) : null;
   const everLive = new Set(s.history.map((h) => h.version));
   const status = (v: { version: string; bad: boolean }) => (v.version === s.liveVersion ? 'live' : v.bad ? 'bad' : everLive.has(v.version) ? 'previous good' : 'never deployed');

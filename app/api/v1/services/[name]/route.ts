@@ -1,13 +1,12 @@
 import { actorOf, handler, readJson, type Params } from '@/lib/api/http';
-import { getService, updateService } from '@/lib/services';
-import { getRuntime } from '@/lib/runtime/registry';
+import { getService, updateService, attachedRuntime } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
 /** The service, with its router's stable address when the runtime has one. */
 export const GET = handler('viewer', async (_req, { params }: Params<{ name: string }>, db) => {
   const service = await getService(db, (await params).name);
-  const runtime = getRuntime();
+  const runtime = attachedRuntime();
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(service.name).catch(() => null) : null;
   return { ...service, address };
 });

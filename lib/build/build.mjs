@@ -4,8 +4,8 @@
  * and the CLI run as JavaScript bundles in dist/ (esbuild; packages stay external and load
  * from node_modules), the panel and API as the Next.js build in .next/.
  *
- *   node scripts/build.mjs             build everything (npm run build)
- *   node scripts/build.mjs --if-stale  build only what is missing or older than its sources (npm start)
+ *   node lib/build/build.mjs             build everything (npm run build)
+ *   node lib/build/build.mjs --if-stale  build only what is missing or older than its sources (npm start)
  *
  * A part is stale when the SHA-256 of its inputs differs from the one recorded beside its
  * output when it was built: for a bundle, the files esbuild read (plus the lock file, the
@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = path.join(ROOT, 'dist');
 
 /** The compiled entry points: dist/<name>.js from the TypeScript source. */
@@ -33,11 +33,11 @@ export const BUNDLES = {
 };
 
 /** Inputs of every part besides its own sources. */
-const SHARED_INPUTS = ['package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
+const SHARED_INPUTS = ['package-lock.json', 'tsconfig.json', 'lib/build/build.mjs'];
 const PANEL_DIRS = ['app', 'components', 'lib', 'public'];
 const PANEL_FILES = ['next.config.ts', 'postcss.config.mjs', 'proxy.ts'];
 /** Under PANEL_DIRS but never part of the panel: tests, test support, tools, the CLI and the custom server. */
-const NOT_PANEL = /(\.test\.tsx?$|^lib\/(testing|bench|cli|server)\/)/;
+const NOT_PANEL = /(\.test\.tsx?$|^lib\/(testing|bench|cli|server|build)\/)/;
 
 const stampFile = (part) => path.join(DIST, `${part}.inputs.json`);
 
