@@ -1,5 +1,10 @@
 /** Public surface of the pure deployment engine. */
 export * from './types';
+export * from './constants';
+export * from './format';
+export * from './params';
+export * from './health-policy';
+export * from './analysis-config';
 export * from './rolling';
 export * from './blue-green';
 export * from './canary';
