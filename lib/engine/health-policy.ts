@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from './constants';
-import { fails, parseOrThrow, show, withoutUndefined } from './validate';
+import { fails, parseOrThrow, show, unknownKeysMessage, withoutUndefined } from './validate';
 
 type Field = keyof typeof DEFAULTS.health;
+const HEALTH_KEYS = Object.keys(DEFAULTS.health);
 
 function seconds(field: Field, opts: { allowZero: boolean; max: number }) {
   const low = fails(`health ${field} must be a number ${opts.allowZero ? '≥' : '>'} 0`);
@@ -39,7 +40,10 @@ export const healthPolicySchema = z
         default: DEFAULTS.health.gracePeriodSeconds,
       }),
     },
-    { error: (issue) => `health must be an object, got ${show(issue.input)}` },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? unknownKeysMessage('health', 'key', issue.keys, HEALTH_KEYS) : `health must be an object, got ${show(issue.input)}`,
+    },
   )
   .meta({ title: 'Health-check policy' });
 

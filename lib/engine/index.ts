@@ -5,6 +5,7 @@ export * from './format';
 export * from './params';
 export * from './health-policy';
 export * from './analysis-config';
+export * from './deployment-params';
 export * from './rolling';
 export * from './blue-green';
 export * from './canary';
