@@ -183,49 +183,23 @@ export const analysisConfigSchema = z
 /** What a service or a deployment may give as its analysis config (every field optional). */
 export type AnalysisConfigInput = z.output<typeof analysisConfigSchema>;
 
-export interface MetricSpec {
-  /** Unique within the config; names the metric on the timeline and in the API. */
-  name: string;
-  kind: MetricKind;
-  provider: ProviderName;
-  /** latency (router): which percentile the value is, 50..99.9 (default 95). */
-  percentile?: number;
-  /** prometheus: PromQL, templated with {{service}}, {{version}}, {{versionId}}, {{cohort}}, {{window}}. */
-  query?: string;
-  /** prometheus: base URL of the server, e.g. http://127.0.0.1:9090 */
-  address?: string;
-  /** web: URL returning JSON, templated like `query`. */
-  url?: string;
-  /** web: where the number is in the JSON, e.g. "data.errorRate" or "results[0].value". */
-  path?: string;
-  direction: Direction;
-  /** Absolute bound: a ceiling (lower_is_better) or a floor (higher_is_better) for the canary. */
-  threshold?: number;
-  /** Allowed change against the baseline in the harmful direction, in the metric's unit. */
-  maxChange?: number;
-  /** A failed critical metric aborts; a failed non-critical one pauses for a person. */
-  critical: boolean;
-}
+/** A metric with every default applied: what the orchestrator measures and judges. */
+export const metricSpecSchema = metricSchema.required({ kind: true, provider: true, direction: true, critical: true });
+export type MetricSpec = z.output<typeof metricSpecSchema>;
 
-export interface Webhook {
-  url: string;
-  /** 'json': Flightdeck's own payload; 'slack': {text, blocks} for Slack-compatible incoming webhooks. */
-  format: 'json' | 'slack';
-}
+export const webhookSpecSchema = webhookSchema.required({ format: true });
+export type Webhook = z.output<typeof webhookSpecSchema>;
 
 /** An analysis config with every default applied: what the orchestrator judges with. */
-export interface AnalysisConfig {
-  metrics: MetricSpec[];
-  /** Default window per canary step (the canary params' windowSeconds wins when both are set). */
-  windowSeconds?: number;
-  /** Default minimum requests per cohort. */
-  minSamples?: number;
-  /** Seconds between two evaluations (default: the orchestrator's, 10). */
-  intervalSeconds?: number;
-  /** Significance level of the harm tests (default 0.001). */
-  alpha: number;
-  webhooks: Webhook[];
-}
+export const appliedAnalysisConfigSchema = z
+  .strictObject({
+    ...analysisShape,
+    metrics: z.array(metricSpecSchema),
+    alpha: analysisShape.alpha.unwrap(),
+    webhooks: z.array(webhookSpecSchema),
+  })
+  .meta({ title: 'Canary analysis in force', description: 'The analysis config with every default applied.' });
+export type AnalysisConfig = z.output<typeof appliedAnalysisConfigSchema>;
 
 /** The metrics analysed when a service configures none: router error rate and p95 latency. */
 export function defaultMetrics(maxErrorRate = CANARY_MAX_ERROR_RATE): MetricSpec[] {

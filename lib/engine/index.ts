@@ -11,6 +11,7 @@ export * from './blue-green';
 export * from './canary';
 export * from './recreate';
 export * from './plan';
+export * from './plan-schema';
 export * from './preview';
 export * from './revert';
 export * from './health';
