@@ -10,6 +10,8 @@
  */
 import type { StrategyName } from './constants';
 import { validateAnalysisConfig, type AnalysisConfig } from './analysis-config';
+import type { StrategyParams } from './params';
+import { validateStrategyParams } from './plan';
 import { invalid } from './validate';
 
 export interface DeploymentParamsInput {
@@ -37,6 +39,11 @@ export function resolveDeploymentParams(input: DeploymentParamsInput): { params:
   if (analysis.windowSeconds !== undefined && params.windowSeconds === undefined) params.windowSeconds = analysis.windowSeconds;
   if (analysis.minSamples !== undefined && params.minSamples === undefined) params.minSamples = analysis.minSamples;
   return { params, analysis };
+}
+
+/** What a deployment of `strategy` runs with when the request gives no params: every default applied. */
+export function effectiveStrategyParams(strategy: StrategyName, service: DeploymentParamsInput['service']): StrategyParams {
+  return validateStrategyParams(strategy, resolveDeploymentParams({ strategy, service }).params);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

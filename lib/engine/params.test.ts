@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CANARY_MAX_ERROR_RATE, DEFAULTS, STRATEGIES } from './constants';
 import { canaryParamsSchema, rollingParamsSchema, strategyParamsSchemas } from './params';
 import { validateStrategyParams } from './plan';
-import { resolveDeploymentParams } from './deployment-params';
+import { effectiveStrategyParams, resolveDeploymentParams } from './deployment-params';
 import { expectAppError } from './test-utils';
 
 const json = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input' }) as { title?: string; description?: string; properties: Record<string, Record<string, unknown>>; additionalProperties?: boolean };
@@ -84,13 +84,14 @@ describe('resolveDeploymentParams', () => {
     expectAppError(() => resolveDeploymentParams({ strategy: 'rolling', service, analysis: {} }), 'invalid', 'analysis applies to canary deployments only, not rolling');
   });
 
-  it('with the defaults applied, is what the planner runs: the seed service runs 10/50/100, 60 s, 50', () => {
-    const params = validateStrategyParams('canary', resolveDeploymentParams({ strategy: 'canary', service }).params) as { steps: Array<{ weight: number }>; windowSeconds: number; minSamples: number };
+  it('effectiveStrategyParams: with the defaults applied, what the planner runs — the seed service runs 10/50/100, 60 s, 50', () => {
+    const params = effectiveStrategyParams('canary', service) as { steps: Array<{ weight: number }>; windowSeconds: number; minSamples: number };
     expect(params.steps.map((s) => s.weight)).toEqual([10, 50, 100]);
     expect([params.windowSeconds, params.minSamples]).toEqual([60, 50]);
-    expect(validateStrategyParams('canary', resolveDeploymentParams({ strategy: 'canary', service: { defaultStrategy: 'rolling', strategyParams: {} } }).params)).toMatchObject({
-      windowSeconds: DEFAULTS.canaryWindowSeconds,
+    expect(effectiveStrategyParams('canary', { defaultStrategy: 'rolling', strategyParams: {}, analysis: { windowSeconds: 90 } })).toMatchObject({
+      windowSeconds: 90,
       minSamples: DEFAULTS.canaryMinSamples,
     });
+    expect(effectiveStrategyParams('blue-green', service)).toEqual({ previewHold: false, scaleDownDelaySeconds: DEFAULTS.scaleDownDelaySeconds });
   });
 });
