@@ -12,12 +12,11 @@ import { z } from 'zod';
 import { CANARY_ALPHA, CANARY_MAX_ERROR_RATE, CANARY_PRACTICAL_MARGIN, DEFAULT_LATENCY_MAX_CHANGE_MS, DEFAULT_LATENCY_PERCENTILE, DEFAULTS } from './constants';
 import { fails, parseOrThrow, show, unknownKeysMessage, withoutUndefined, type IssueInput } from './validate';
 
-export const METRIC_KINDS = ['error_rate', 'latency', 'custom'] as const;
-export const PROVIDERS = ['router', 'prometheus', 'web'] as const;
-export const DIRECTIONS = ['lower_is_better', 'higher_is_better'] as const;
+const METRIC_KINDS = ['error_rate', 'latency', 'custom'] as const;
+const PROVIDERS = ['router', 'prometheus', 'web'] as const;
+const DIRECTIONS = ['lower_is_better', 'higher_is_better'] as const;
 export type MetricKind = (typeof METRIC_KINDS)[number];
 export type ProviderName = (typeof PROVIDERS)[number];
-export type Direction = (typeof DIRECTIONS)[number];
 
 /**
  * Where a value sits, as the messages name it: "analysis.metrics[0].query". The path zod
@@ -180,14 +179,11 @@ export const analysisConfigSchema = z
   })
   .meta({ title: 'Canary analysis', description: 'Which metrics a canary is judged on, from which provider, how strictly, and who is alerted.' });
 
-/** What a service or a deployment may give as its analysis config (every field optional). */
-export type AnalysisConfigInput = z.output<typeof analysisConfigSchema>;
-
 /** A metric with every default applied: what the orchestrator measures and judges. */
-export const metricSpecSchema = metricSchema.required({ kind: true, provider: true, direction: true, critical: true });
+const metricSpecSchema = metricSchema.required({ kind: true, provider: true, direction: true, critical: true });
 export type MetricSpec = z.output<typeof metricSpecSchema>;
 
-export const webhookSpecSchema = webhookSchema.required({ format: true });
+const webhookSpecSchema = webhookSchema.required({ format: true });
 export type Webhook = z.output<typeof webhookSpecSchema>;
 
 /** An analysis config with every default applied: what the orchestrator judges with. */

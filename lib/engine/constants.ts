@@ -6,7 +6,7 @@
 export const STRATEGIES = ['rolling', 'blue-green', 'canary', 'recreate'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
-/** The defaults that hold when a service or a request says nothing (the incident report's). */
+/** The defaults that hold when a service or a request says nothing. */
 export const DEFAULTS = {
   canaryWindowSeconds: 300,
   canaryMinSamples: 100,

@@ -12,7 +12,7 @@ import type { Plan, RouteSpec, Step } from './types';
 const slot = z.number().int().min(0);
 const instances = z.array(z.strictObject({ role: z.enum(['old', 'new']), slot })).meta({ description: 'Instance slots of the live (old) or the target (new) version.' });
 
-export const routeSpecSchema = z
+const routeSpecSchema = z
   .discriminatedUnion('mode', [
     z.strictObject({ mode: z.literal('instances'), old: z.array(slot), new: z.array(slot) }).meta({ description: 'Exactly these slots of each version are in rotation, equal weight each.' }),
     z.strictObject({ mode: z.literal('weights'), newWeight: z.number().min(0).max(100) }).meta({ description: "newWeight % of requests to the new version's ready instances, the rest to the old." }),
