@@ -2,7 +2,7 @@
  * The demo a newcomer sees on `npm start`: services with dependencies and several versions,
  * made live through real deployments (so history and runtime agree), then a canary of
  * payment-gateway v2.3.0 — which errors on 5 % of requests — that the analysis aborts and
- * marks bad, as in incident 002.
+ * marks bad — a canary that must never reach full traffic.
  */
 import type { Db } from '../lib/db/client';
 import { createRelease, createService, createVersion, createDeployment, getDeployment, getRelease, type ServiceContext } from '../lib/services';
@@ -34,7 +34,7 @@ const SERVICES = [
     requiredConfigKeys: ['SMTP_HOST'],
     versions: [
       { version: '1.0.0', config: { SMTP_HOST: 'smtp.internal' } },
-      { version: '1.1.0', config: {}, notes: 'config file left out of the package (incident 004)' },
+      { version: '1.1.0', config: {}, notes: 'config file left out of the package: SMTP_HOST is missing' },
     ],
   },
 ] as const;

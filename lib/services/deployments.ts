@@ -14,11 +14,10 @@ import { readEvents } from '../events/read';
 import { createLease, readLease } from '../state/leases';
 import { readState, stepRestarted, toJson, type Control } from '../state/deployment-state';
 import { notifyWork } from '../state/work';
-import { missingConfigKeys, nextState, planDeployment, previewPlan, validateAnalysisConfig, type AnalysisConfig, type Plan } from '../engine';
+import { DEFAULTS, missingConfigKeys, nextState, planDeployment, previewPlan, resolveDeploymentParams, resolveHealthPolicy, type Plan } from '../engine';
 import { budgetOf } from './error-budget';
-import { DEFAULTS, type HealthPolicy, type Hooks, type StrategyName } from '../engine/types';
-import { parseInput } from './validate';
-import { controlActionSchema, controlBodySchema, createDeploymentSchema, type ControlAction } from './schemas';
+import { isUuid, parseInput } from './validate';
+import { controlActionSchema, controlBodySchema, createDeploymentSchema, hooksSchema, strategyName as strategyNameSchema, type ControlAction } from './schemas';
 import { dependencyGraph, findServiceOr404 } from './services';
 import { findVersionOr404 } from './versions';
 
@@ -62,20 +61,9 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest) {
   const service = await findServiceOr404(db, req.serviceName);
   const version = await findVersionOr404(db, service.id, service.name, req.version);
   const live = await liveVersionOf(db, service.id);
-  const strategy = (req.strategy ?? service.defaultStrategy) as StrategyName;
-  const baseParams = strategy === service.defaultStrategy ? (service.strategyParams as Record<string, unknown>) : {};
-  const params: Record<string, unknown> = { ...baseParams, ...(req.params ?? {}) };
-  const hooks = service.hooks as unknown as Hooks;
-  let analysis: AnalysisConfig | undefined;
-  if (strategy === 'canary' && req.kind !== 'rollback') {
-    const maxErrorRate = typeof params.maxErrorRate === 'number' ? params.maxErrorRate : undefined;
-    analysis = validateAnalysisConfig({ ...(service.analysis as Record<string, unknown>), ...(req.analysis ?? {}) }, { maxErrorRate });
-    // The analysis config's window and minimum are defaults under the canary params' own.
-    if (analysis.windowSeconds !== undefined && params.windowSeconds === undefined) params.windowSeconds = analysis.windowSeconds;
-    if (analysis.minSamples !== undefined && params.minSamples === undefined) params.minSamples = analysis.minSamples;
-  } else if (req.analysis !== undefined) {
-    throw new AppError('invalid', `analysis applies to canary deployments only, not ${strategy}`, { field: 'analysis', strategy });
-  }
+  const strategy = strategyNameSchema.parse(req.strategy ?? service.defaultStrategy);
+  const { params, analysis } = resolveDeploymentParams({ strategy, service, params: req.params, analysis: req.analysis, kind: req.kind });
+  const hooks = hooksSchema.parse(service.hooks);
   const plan: Plan = planDeployment({
     strategy,
     params,
@@ -85,7 +73,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest) {
     kind: req.kind ?? 'deploy',
   });
   if (analysis && plan.steps.some((st) => st.kind === 'analysis')) plan.analysis = analysis;
-  const health: HealthPolicy = { ...DEFAULTS.health, ...(service.health as Partial<HealthPolicy>) };
+  const health = resolveHealthPolicy(service.health);
   const missing = missingConfigKeys(service.requiredConfigKeys, version.config as Record<string, string>);
   const graph = await dependencyGraph(db);
   const deps = graph[service.name] ?? [];
@@ -96,7 +84,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest) {
   const lease = await readLease(db, service.id);
   const preview = previewPlan(plan, {
     health,
-    drainSeconds: 10,
+    drainSeconds: DEFAULTS.drainSeconds,
     missingConfigKeys: missing,
     dependencies,
     lease: lease ? { holder: lease.owner ?? 'waiting for a worker', deploymentId: lease.deploymentId, expiresAt: Date.parse(lease.expiresAt) } : null,
@@ -210,7 +198,7 @@ export async function createDeployment(ctx: ServiceContext, serviceName: string,
 }
 
 export async function getDeployment(db: Db, id: string) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
+  if (!isUuid(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const d = await db.deployment.findUnique({
     where: { id },
     include: { service: { select: { name: true, health: true } }, toVersion: true, fromVersion: true },
@@ -219,8 +207,8 @@ export async function getDeployment(db: Db, id: string) {
   const { plan, progress } = readState(d);
   // Each step in words with the traffic once it is done, for people following the deployment.
   const described = previewPlan(plan, {
-    health: { ...DEFAULTS.health, ...(d.service.health as Partial<HealthPolicy>) },
-    drainSeconds: 10,
+    health: resolveHealthPolicy(d.service.health),
+    drainSeconds: DEFAULTS.drainSeconds,
     missingConfigKeys: [],
     dependencies: [],
     lease: null,

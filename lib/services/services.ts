@@ -1,8 +1,6 @@
 import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
-import { assertAcyclic, validateAnalysisConfig, validateStrategyParams } from '../engine';
-import { DEFAULTS, type HealthPolicy } from '../engine/types';
-import { validateHealthPolicy } from '../engine/health';
+import { assertAcyclic, resolveHealthPolicy, validateStrategyParams } from '../engine';
 import { readLease } from '../state/leases';
 import { parseInput } from './validate';
 import { findServiceOr404 } from './lookup';
@@ -29,15 +27,11 @@ async function resolveDependencies(tx: Prisma.TransactionClient, names: string[]
   return rows;
 }
 
-function checkedHealth(raw: Partial<HealthPolicy>): HealthPolicy {
-  return validateHealthPolicy({ ...DEFAULTS.health, ...raw });
-}
-
 export async function createService(db: Db, input: unknown, actor: string) {
   const data = parseInput(createServiceSchema, input);
-  const health = checkedHealth(data.health);
+  const health = resolveHealthPolicy(data.health);
+  // The schema checked the analysis config; params can be checked only now the strategy is known.
   validateStrategyParams(data.defaultStrategy, data.strategyParams);
-  if (data.analysis !== undefined) validateAnalysisConfig(data.analysis);
   if (data.dependencies.includes(data.name)) {
     throw new AppError('invalid', `dependency cycle: ${data.name} → ${data.name}`, { cycle: [data.name, data.name] });
   }
@@ -84,7 +78,7 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
     if (data.description !== undefined) patch.description = data.description;
     if (data.replicas !== undefined) patch.replicas = data.replicas;
     if (data.template !== undefined) patch.template = data.template;
-    if (data.health !== undefined) patch.health = { ...checkedHealth({ ...(service.health as object), ...data.health }) };
+    if (data.health !== undefined) patch.health = { ...resolveHealthPolicy({ ...(service.health as object), ...data.health }) };
     if (data.requiredConfigKeys !== undefined) patch.requiredConfigKeys = data.requiredConfigKeys;
     if (data.hooks !== undefined) patch.hooks = data.hooks;
     if (data.defaultStrategy !== undefined || data.strategyParams !== undefined) {
@@ -98,10 +92,7 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
       patch.sloAvailability = data.slo.availability;
       patch.sloLatencyMs = data.slo.latencyMs ?? null;
     }
-    if (data.analysis !== undefined) {
-      validateAnalysisConfig(data.analysis);
-      patch.analysis = data.analysis as Prisma.InputJsonValue;
-    }
+    if (data.analysis !== undefined) patch.analysis = data.analysis as Prisma.InputJsonValue;
     if (data.budgetFreeze !== undefined) patch.budgetFreeze = data.budgetFreeze;
     if (data.dependencies !== undefined) {
       const names = [...new Set(data.dependencies)];

@@ -55,7 +55,11 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
         </div>
         <div className="flex gap-2">
           <VersionDialog service={s.name} requiredKeys={s.requiredConfigKeys} />
-          <DeployDialog service={s.name} defaultStrategy={s.defaultStrategy} versions={s.versions.map((v) => ({ version: v.version, bad: v.bad, live: v.version === s.liveVersion }))} />
+          <DeployDialog
+            service={s.name}
+            defaults={{ defaultStrategy: s.defaultStrategy, strategyParams: s.strategyParams, analysis: s.analysis }}
+            versions={s.versions.map((v) => ({ version: v.version, bad: v.bad, live: v.version === s.liveVersion }))}
+          />
           {(s.liveVersion || active) && <RollbackButton service={s.name} size="md" />}
         </div>
       </div>
