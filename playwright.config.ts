@@ -35,7 +35,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx tsx lib/server/main.ts',
+    // Exactly as a user starts it: compiled JavaScript, built first when missing or stale.
+    command: 'npm start',
     url: `http://localhost:${port}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,

@@ -5,8 +5,6 @@
  * Validation stays in lib/services (zod); errors come back as values with the API's code and
  * message so the UI can show them.
  */
-import { serviceContext } from '@/lib/api/http';
-import { getDb } from '@/lib/db/client';
 import {
   approveDeployment,
   breakLease,
@@ -17,6 +15,7 @@ import {
   promoteVersion,
   rejectDeployment,
   rollbackService,
+  serviceContext,
 } from '@/lib/services';
 import { currentUser, runGuarded, type ActionGuard } from '@/lib/auth/next';
 import type { Principal, Role } from '@/lib/auth/roles';
@@ -47,7 +46,7 @@ export async function rollbackAction(service: string, input: unknown) {
 
 export async function controlAction(deploymentId: string, action: string, input: unknown) {
   // The service is resolved before the guard so a scoped deployer is checked against it.
-  const d = await getDb()
+  const d = await serviceContext().db
     .deployment.findUnique({ where: { id: isUuid(String(deploymentId)) ? String(deploymentId) : '00000000-0000-0000-0000-000000000000' }, select: { service: { select: { name: true } } } })
     .catch(() => null);
   return run({ role: 'deployer', action: `deployment.${String(action).slice(0, 20)}`, services: d ? [d.service.name] : [], mutation: true }, (p) =>
@@ -63,7 +62,7 @@ export async function promoteAction(service: string, input: unknown) {
 }
 
 async function serviceOf(deploymentId: string): Promise<string[]> {
-  const d = await getDb()
+  const d = await serviceContext().db
     .deployment.findUnique({ where: { id: isUuid(String(deploymentId)) ? String(deploymentId) : '00000000-0000-0000-0000-000000000000' }, select: { service: { select: { name: true } } } })
     .catch(() => null);
   return d ? [d.service.name] : [];
@@ -77,7 +76,7 @@ export async function decideAction(deploymentId: string, decision: 'approve' | '
 }
 
 export async function createVersionAction(service: string, input: unknown) {
-  return run({ role: 'deployer', action: 'version.create', services: [String(service)], mutation: true }, (p) => createVersion(getDb(), service, input, p.actor));
+  return run({ role: 'deployer', action: 'version.create', services: [String(service)], mutation: true }, (p) => createVersion(serviceContext().db, service, input, p.actor));
 }
 
 export async function createReleaseAction(input: unknown) {

@@ -1,11 +1,10 @@
-import { getDb } from '@/lib/db/client';
 import { systemClock } from '@/lib/clock';
-import { listFreezeWindows } from '@/lib/services';
+import { listFreezeWindows, serviceContext } from '@/lib/services';
 
 /** Shown on every page while a freeze window is open (or opens within the hour): where, until when, and why. */
 export async function FreezeBanner() {
   const now = systemClock.now();
-  const { periods } = await listFreezeWindows(getDb(), now).catch(() => ({ periods: [] }));
+  const { periods } = await listFreezeWindows(serviceContext().db, now).catch(() => ({ periods: [] }));
   const soon = periods.filter((p) => p.active || Date.parse(p.start) - now < 60 * 60_000);
   if (soon.length === 0) return null;
   return (

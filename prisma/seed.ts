@@ -3,7 +3,7 @@
  * production), services with dependencies and several versions, made live through real
  * deployments (so history and runtime agree) — first in staging, then promoted to production —
  * and a canary of payment-gateway v2.3.0 in staging — which errors on 5 % of requests — that the
- * analysis aborts and marks bad before it ever reaches production, as in incident 002.
+ * analysis aborts and marks bad before it ever reaches production.
  */
 import type { Db } from '../lib/db/client';
 import {
@@ -48,7 +48,7 @@ const SERVICES = [
     requiredConfigKeys: ['SMTP_HOST'],
     versions: [
       { version: '1.0.0', config: { SMTP_HOST: 'smtp.internal' } },
-      { version: '1.1.0', config: {}, notes: 'config file left out of the package (incident 004)' },
+      { version: '1.1.0', config: {}, notes: 'config file left out of the package: SMTP_HOST is missing' },
     ],
   },
 ] as const;

@@ -1,10 +1,9 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { getDb } from '@/lib/db/client';
 import { guardedAction, type ActionState } from '@/lib/auth/next';
 import { createApiToken, createUser, revokeApiToken, updateUser } from '@/lib/auth/users';
-import { createEnvironment, createFreezeWindow, deleteFreezeWindow, updateEnvironment } from '@/lib/services';
+import { createEnvironment, createFreezeWindow, deleteFreezeWindow, serviceContext, updateEnvironment } from '@/lib/services';
 
 const list = (v: FormDataEntryValue | null) =>
   String(v ?? '')
@@ -14,7 +13,7 @@ const list = (v: FormDataEntryValue | null) =>
 
 export const createUserAction = guardedAction('admin', 'user.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
   const u = await createUser(
-    getDb(),
+    serviceContext().db,
     { email: String(form.get('email') ?? ''), name: String(form.get('name') ?? ''), password: String(form.get('password') ?? ''), role: String(form.get('role') ?? 'viewer'), serviceScope: list(form.get('serviceScope')) },
     p.actor,
   );
@@ -28,7 +27,7 @@ export const updateUserAction = guardedAction('admin', 'user.update', async (p, 
   if (form.has('serviceScope')) patch.serviceScope = list(form.get('serviceScope'));
   if (form.get('disabled')) patch.disabled = form.get('disabled') === 'true';
   if (form.get('password')) patch.password = String(form.get('password'));
-  const u = await updateUser(getDb(), String(form.get('id') ?? ''), patch, p.actor);
+  const u = await updateUser(serviceContext().db, String(form.get('id') ?? ''), patch, p.actor);
   revalidatePath('/admin/users');
   return { ok: true, message: `updated ${u.email}` };
 });
@@ -36,7 +35,7 @@ export const updateUserAction = guardedAction('admin', 'user.update', async (p, 
 export const createTokenAction = guardedAction('admin', 'token.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
   const days = Number(form.get('expiresInDays') || 0);
   const t = await createApiToken(
-    getDb(),
+    serviceContext().db,
     { name: String(form.get('name') ?? ''), role: String(form.get('role') ?? 'deployer'), serviceScope: list(form.get('serviceScope')), ...(days > 0 ? { expiresInDays: days } : {}) },
     p.actor,
   );
@@ -45,7 +44,7 @@ export const createTokenAction = guardedAction('admin', 'token.create', async (p
 });
 
 export const revokeTokenAction = guardedAction('admin', 'token.revoke', async (p, form: FormData): Promise<ActionState> => {
-  await revokeApiToken(getDb(), String(form.get('id') ?? ''), p.actor);
+  await revokeApiToken(serviceContext().db, String(form.get('id') ?? ''), p.actor);
   revalidatePath('/admin/tokens');
   return { ok: true };
 });
@@ -65,13 +64,13 @@ function environmentFields(form: FormData): Record<string, unknown> {
 }
 
 export const createEnvironmentAction = guardedAction('admin', 'environment.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
-  const e = await createEnvironment(getDb(), { name: String(form.get('name') ?? ''), ...environmentFields(form) }, p.actor);
+  const e = await createEnvironment(serviceContext().db, { name: String(form.get('name') ?? ''), ...environmentFields(form) }, p.actor);
   revalidatePath('/admin/environments');
   return { ok: true, message: `created ${e.name}` };
 });
 
 export const updateEnvironmentAction = guardedAction('admin', 'environment.update', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
-  const e = await updateEnvironment(getDb(), String(form.get('name') ?? ''), environmentFields(form), p.actor);
+  const e = await updateEnvironment(serviceContext().db, String(form.get('name') ?? ''), environmentFields(form), p.actor);
   revalidatePath('/admin/environments');
   return { ok: true, message: `saved ${e.name}` };
 });
@@ -82,7 +81,7 @@ const utc = (v: FormDataEntryValue | null) => (v && String(v) ? `${String(v)}${S
 export const createFreezeWindowAction = guardedAction('admin', 'freeze.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
   const duration = form.get('durationMinutes');
   const w = await createFreezeWindow(
-    getDb(),
+    serviceContext().db,
     {
       reason: String(form.get('reason') ?? ''),
       startsAt: utc(form.get('startsAt')),
@@ -101,7 +100,7 @@ export const createFreezeWindowAction = guardedAction('admin', 'freeze.create', 
 });
 
 export const deleteFreezeWindowAction = guardedAction('admin', 'freeze.delete', async (p, form: FormData): Promise<ActionState> => {
-  await deleteFreezeWindow(getDb(), String(form.get('id') ?? ''), p.actor);
+  await deleteFreezeWindow(serviceContext().db, String(form.get('id') ?? ''), p.actor);
   revalidatePath('/admin/freeze-windows');
   return { ok: true };
 });

@@ -1,7 +1,5 @@
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
-import { listApprovals } from '@/lib/services';
-import { currentCursor } from '@/lib/events/read';
+import { listApprovals, serviceContext, currentCursor } from '@/lib/services';
 import { Empty } from '@/components/ui/states';
 import { ApprovalCard } from '@/components/approvals/approval-card';
 import { LiveRefresh } from '@/components/realtime/live-refresh';
@@ -11,7 +9,7 @@ export const dynamic = 'force-dynamic';
 /** The approvals inbox: every deployment waiting for approval, with the plan to approve. */
 export default async function ApprovalsPage() {
   const p = await requireUser();
-  const db = getDb();
+  const db = serviceContext().db;
   const [{ approvals }, cursor] = await Promise.all([listApprovals(db, p.actor), currentCursor(db)]);
   return (
     <div className="space-y-4">

@@ -1,7 +1,6 @@
 import Link from 'next/link';
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
-import { getService, listReleases, listServices } from '@/lib/services';
+import { getService, listReleases, listServices, serviceContext } from '@/lib/services';
 import { ReleaseForm } from '@/components/releases/release-form';
 import { StateBadge } from '@/components/ui/badge';
 import { Empty, Section } from '@/components/ui/states';
@@ -12,7 +11,7 @@ export const dynamic = 'force-dynamic';
 /** Releases: create a multi-service release; past and running releases. */
 export default async function ReleasesPage() {
   await requireUser();
-  const db = getDb();
+  const db = serviceContext().db;
   const [services, releases] = await Promise.all([listServices(db), listReleases(db)]);
   const detailed = await Promise.all(services.map((s) => getService(db, s.name)));
   return (

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { getJson } from '../ui/api';
 import { getSocket } from './socket';
-import type { StoredEvent } from '@/lib/events/append';
+import type { StoredEvent } from '@/lib/services/context';
 
 /** An event as the API and the socket send it (lib/events' StoredEvent). */
 export type TimelineEvent = StoredEvent;

@@ -1,46 +1,37 @@
 'use client';
 
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { deployAction } from '@/app/actions';
-import type { Preview } from '@/lib/engine/preview';
-import type { Gate } from '@/lib/engine/gates';
+import type { createDeployment } from '@/lib/services';
+import { STRATEGIES, type StrategyName } from '@/lib/engine/constants';
+import type { DeploymentParamsInput } from '@/lib/engine/deployment-params';
 import { GateList, gatesPass } from './gates';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
 import { Badge } from '../ui/badge';
 import { useMay } from '../auth/permissions';
+import { effectiveValues, STRATEGY_OPTIONS, type ParamField } from './param-fields';
 
 type VersionOption = { version: string; bad: boolean; live: boolean };
-type DryRun = { dryRun: true; service: string; environment: string; from: string | null; to: string; bad: boolean; preview: Preview; gates: Gate[] };
-type Created = { dryRun: false; deployment: { id: string } };
-
-const STRATEGIES = ['rolling', 'blue-green', 'canary', 'recreate'] as const;
-
-const FIELDS: Record<(typeof STRATEGIES)[number], Array<{ key: string; label: string; placeholder: string; kind: 'int' | 'number' | 'weights' | 'bool' }>> = {
-  rolling: [
-    { key: 'batchSize', label: 'Batch size', placeholder: '1', kind: 'int' },
-    { key: 'maxSurge', label: 'Max surge', placeholder: '—', kind: 'int' },
-    { key: 'maxUnavailable', label: 'Max unavailable', placeholder: '—', kind: 'int' },
-  ],
-  'blue-green': [
-    { key: 'scaleDownDelaySeconds', label: 'Scale-down delay (s)', placeholder: '30', kind: 'number' },
-    { key: 'previewHold', label: 'Hold for preview', placeholder: '', kind: 'bool' },
-  ],
-  canary: [
-    { key: 'steps', label: 'Weights (%)', placeholder: '10, 25, 50, 100', kind: 'weights' },
-    { key: 'windowSeconds', label: 'Window per step (s)', placeholder: '300', kind: 'number' },
-    { key: 'minSamples', label: 'Min samples', placeholder: '100', kind: 'int' },
-  ],
-  recreate: [],
-};
+type DryRun = Extract<Awaited<ReturnType<typeof createDeployment>>, { dryRun: true }>;
+/** The service's settings that decide what an empty field runs with. */
+type ServiceDefaults = DeploymentParamsInput['service'];
 
 /** A number when the text is one; otherwise the text itself, so the server's error names what was typed. */
 function num(raw: string): number | string {
   const n = Number(raw);
   return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
+}
+
+/** The typed text of a field as the value the API takes; undefined when the field is left empty. */
+function valueOf(f: ParamField, raw: string | undefined): unknown {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (f.input === 'boolean') return raw === 'true';
+  if (f.input === 'weights') return raw.split(/[\s,]+/).filter(Boolean).map(num);
+  return num(raw.trim());
 }
 
 function fmtRange(r: { min: number; max: number }): string {
@@ -49,14 +40,14 @@ function fmtRange(r: { min: number; max: number }): string {
 }
 
 /** Deploy: choose version, strategy and parameters; see the plan and its preflight; then confirm. */
-export function DeployDialog({ service, environment, versions, defaultStrategy }: { service: string; environment?: string; versions: VersionOption[]; defaultStrategy: string }) {
+export function DeployDialog({ service, environment, versions, defaults }: { service: string; environment?: string; versions: VersionOption[]; defaults: ServiceDefaults }) {
   const [override, setOverride] = useState('');
   const router = useRouter();
   const qc = useQueryClient();
   const candidates = versions.filter((v) => !v.live);
   const [open, setOpen] = useState(false);
   const [version, setVersion] = useState(candidates.find((v) => !v.bad)?.version ?? candidates[0]?.version ?? '');
-  const [strategy, setStrategy] = useState<string>(defaultStrategy);
+  const [strategy, setStrategy] = useState<StrategyName>((STRATEGIES as readonly string[]).includes(defaults.defaultStrategy) ? (defaults.defaultStrategy as StrategyName) : 'rolling');
   const [fields, setFields] = useState<Record<string, string>>({});
   const [extra, setExtra] = useState('');
   const [force, setForce] = useState(false);
@@ -65,55 +56,53 @@ export function DeployDialog({ service, environment, versions, defaultStrategy }
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const may = useMay('deployer', service);
 
-  const params = (): Record<string, unknown> | null => {
-    const out: Record<string, unknown> = {};
-    for (const f of FIELDS[strategy as keyof typeof FIELDS] ?? []) {
-      const raw = (fields[`${strategy}.${f.key}`] ?? '').trim();
-      if (f.kind === 'bool') {
-        if (raw === 'true') out[f.key] = true;
-        continue;
-      }
-      if (raw === '') continue;
-      if (f.kind === 'weights') {
-        out[f.key] = raw.split(/[\s,]+/).filter(Boolean).map(num);
-      } else out[f.key] = num(raw);
+  const option = STRATEGY_OPTIONS.find((o) => o.name === strategy)!;
+  const effective = useMemo(() => effectiveValues(strategy, defaults), [strategy, defaults]);
+
+  /** The request's params and analysis override; null (with the error shown) when the JSON is not an object. */
+  const request = (): { params: Record<string, unknown>; analysis?: unknown } | null => {
+    const params: Record<string, unknown> = {};
+    for (const f of option.fields) {
+      const v = valueOf(f, fields[`${strategy}.${f.key}`]);
+      if (v !== undefined) params[f.key] = v;
     }
-    if (extra.trim()) {
-      try {
-        const parsed = JSON.parse(extra) as unknown;
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
-        Object.assign(out, parsed);
-      } catch (e) {
-        setError({ code: 'bad_request', message: `extra parameters: ${(e as Error).message}` });
-        return null;
-      }
+    if (!extra.trim()) return { params };
+    try {
+      const parsed = JSON.parse(extra) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
+      // An `analysis` key is the deployment's analysis config; every other key is a parameter.
+      const { analysis, ...rest } = parsed as Record<string, unknown>;
+      return { params: { ...params, ...rest }, ...(analysis === undefined ? {} : { analysis }) };
+    } catch (e) {
+      setError({ code: 'bad_request', message: `extra parameters: ${(e as Error).message}` });
+      return null;
     }
-    return out;
   };
 
   const preview = async () => {
     setError(null);
     setPlan(null);
-    const p = params();
+    const p = request();
     if (!p) return;
     setBusy(true);
-    const r = await deployAction(service, { version, strategy, params: p, dryRun: true, force, environment });
+    const r = await deployAction(service, { version, strategy, ...p, dryRun: true, force, environment });
     setBusy(false);
-    if (r.ok) setPlan(r.data as DryRun);
-    else setError(r.error);
+    if (!r.ok) setError(r.error);
+    else if (r.data.dryRun) setPlan(r.data);
   };
 
   const confirm = async () => {
-    const p = params();
+    const p = request();
     if (!p) return;
     setBusy(true);
     setError(null);
-    const r = await deployAction(service, { version, strategy, params: p, force, environment, ...(override.trim() ? { override: { reason: override.trim() } } : {}) });
+    const r = await deployAction(service, { version, strategy, ...p, force, environment, ...(override.trim() ? { override: { reason: override.trim() } } : {}) });
     setBusy(false);
     if (!r.ok) return setError(r.error);
+    if (r.data.dryRun) return;
     setOpen(false);
     await qc.invalidateQueries();
-    router.push(`/deployments/${(r.data as Created).deployment.id}`);
+    router.push(`/deployments/${r.data.deployment.id}`);
   };
 
   const change = (fn: () => void) => {
@@ -145,27 +134,36 @@ export function DeployDialog({ service, environment, versions, defaultStrategy }
           </label>
           <label className="space-y-1">
             <span className="text-xs font-medium text-zinc-500">Strategy</span>
-            <select className={input} value={strategy} onChange={(e) => change(() => setStrategy(e.target.value))} data-testid="deploy-strategy">
-              {STRATEGIES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
+            <select className={input} value={strategy} onChange={(e) => change(() => setStrategy(e.target.value as StrategyName))} data-testid="deploy-strategy">
+              {STRATEGY_OPTIONS.map((o) => (
+                <option key={o.name} value={o.name}>
+                  {o.title}
                 </option>
               ))}
             </select>
           </label>
-          {(FIELDS[strategy as keyof typeof FIELDS] ?? []).map((f) =>
-            f.kind === 'bool' ? (
-              <label key={f.key} className="flex items-center gap-2 self-end pb-1">
-                <input type="checkbox" checked={fields[`${strategy}.${f.key}`] === 'true'} onChange={(e) => change(() => setFields({ ...fields, [`${strategy}.${f.key}`]: String(e.target.checked) }))} />
+          <p className="col-span-2 text-xs text-zinc-500" data-testid="deploy-strategy-description">
+            {option.description}
+            {option.fields.length > 0 && ' Empty fields run with the values shown: the service’s defaults.'}
+          </p>
+          {option.fields.map((f) =>
+            f.input === 'boolean' ? (
+              <label key={f.key} className="flex items-center gap-2 self-end pb-1" title={f.help}>
+                <input
+                  type="checkbox"
+                  checked={(fields[`${strategy}.${f.key}`] ?? effective[f.key]) === 'true'}
+                  onChange={(e) => change(() => setFields({ ...fields, [`${strategy}.${f.key}`]: String(e.target.checked) }))}
+                  data-testid={`deploy-param-${f.key}`}
+                />
                 <span>{f.label}</span>
               </label>
             ) : (
-              <label key={f.key} className="space-y-1">
+              <label key={f.key} className="space-y-1" title={f.help}>
                 <span className="text-xs font-medium text-zinc-500">{f.label}</span>
                 <input
                   className={input}
-                  inputMode={f.kind === 'weights' ? 'text' : 'numeric'}
-                  placeholder={f.placeholder}
+                  inputMode={f.input === 'number' ? 'decimal' : 'text'}
+                  placeholder={effective[f.key] ?? '—'}
                   value={fields[`${strategy}.${f.key}`] ?? ''}
                   onChange={(e) => change(() => setFields({ ...fields, [`${strategy}.${f.key}`]: e.target.value }))}
                   data-testid={`deploy-param-${f.key}`}

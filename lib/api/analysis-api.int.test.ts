@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { createTestToken } from '../testing/auth';
+import { callRoute, expectApiError, type RouteHandler } from '../testing/route-call';
 import * as services from '@/app/api/v1/services/route';
 import * as service from '@/app/api/v1/services/[name]/route';
 import * as versions from '@/app/api/v1/services/[name]/versions/route';
@@ -27,44 +28,31 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
+const call = <P>(h: RouteHandler<P>, method: string, params: P, body?: unknown, url?: string) => callRoute(h, { token, method, params, body, url });
 
-async function call<P>(h: Handler<P>, method: string, params: P, body?: unknown) {
-  const init: RequestInit = { method, headers: { authorization: `Bearer ${token}` } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await h(new Request('http://localhost/x', init), { params: Promise.resolve(params) });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-function expectError(r: { status: number; body: any }, status: number, code: string, message: RegExp) {
-  expect(r.status).toBe(status);
-  expect(r.body.error.code).toBe(code);
-  expect(r.body.error.message).toMatch(message);
-}
-
-const S = services.POST as Handler<object>;
-const P = service.PATCH as Handler<{ name: string }>;
-const D = deployments.POST as Handler<{ name: string }>;
-const A = analysis.GET as Handler<{ id: string }>;
-const B = budget.GET as Handler<{ name: string }>;
+const S = services.POST as RouteHandler<object>;
+const P = service.PATCH as RouteHandler<{ name: string }>;
+const D = deployments.POST as RouteHandler<{ name: string }>;
+const A = analysis.GET as RouteHandler<{ id: string }>;
+const B = budget.GET as RouteHandler<{ name: string }>;
 
 describe('canary analysis API', () => {
   it('validates analysis configs on services and deployments: 422 naming the field, nothing changed', async () => {
     const base = { name: 'shop', replicas: 2, template: { command: 'demo' } };
-    expectError(await call(S, 'POST', {}, { ...base, analysis: { metrics: [{ name: 'p99', provider: 'prometheus', threshold: 1 }] } }), 422, 'invalid', /analysis\.metrics\[0\]\.query \(PromQL\) is required/);
+    expectApiError(await call(S, 'POST', {}, { ...base, analysis: { metrics: [{ name: 'p99', provider: 'prometheus', threshold: 1 }] } }), 422, 'invalid', /analysis\.metrics\[0\]\.query \(PromQL\) is required/);
     expect(await tdb.db.service.count()).toBe(0);
     const good = { metrics: [{ name: 'errors', kind: 'error_rate', threshold: 0.02 }, { name: 'p99', kind: 'latency', percentile: 99, maxChange: 50 }], intervalSeconds: 5, webhooks: [{ url: 'http://hooks.local/x', format: 'slack' }] };
     const created = await call(S, 'POST', {}, { ...base, analysis: good, budgetFreeze: true });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ analysis: good, budgetFreeze: true });
-    expectError(await call(P, 'PATCH', { name: 'shop' }, { analysis: { metrics: [{ name: 'x', kind: 'latency', percentile: 101 }] } }), 422, 'invalid', /analysis\.metrics\[0\]\.percentile must be between 50 and 99\.9, got 101/);
+    expectApiError(await call(P, 'PATCH', { name: 'shop' }, { analysis: { metrics: [{ name: 'x', kind: 'latency', percentile: 101 }] } }), 422, 'invalid', /analysis\.metrics\[0\]\.percentile must be between 50 and 99\.9, got 101/);
     expect((await tdb.db.service.findUniqueOrThrow({ where: { name: 'shop' } })).analysis).toEqual(good);
 
-    await call(versions.POST as Handler<{ name: string }>, 'POST', { name: 'shop' }, { version: '1.0.0' });
-    await call(versions.POST as Handler<{ name: string }>, 'POST', { name: 'shop' }, { version: '1.1.0' });
-    expectError(await call(D, 'POST', { name: 'shop' }, { version: '1.0.0', strategy: 'canary', analysis: { metrics: [{ name: 'q', provider: 'web', url: 'ftp://x', path: 'v', threshold: 1 }] } }), 422, 'invalid', /analysis\.metrics\[0\]\.url must be an http\(s\) URL/);
-    expectError(await call(D, 'POST', { name: 'shop' }, { version: '1.0.0', strategy: 'rolling', analysis: {} }), 422, 'invalid', /analysis applies to canary deployments only, not rolling/);
-    expectError(await call(D, 'POST', { name: 'shop' }, { version: '1.0.0', strategy: 'canary', analysis: { alpha: 0.5 } }), 422, 'invalid', /analysis\.alpha must be in \(0, 0\.05\]/);
+    await call(versions.POST as RouteHandler<{ name: string }>, 'POST', { name: 'shop' }, { version: '1.0.0' });
+    await call(versions.POST as RouteHandler<{ name: string }>, 'POST', { name: 'shop' }, { version: '1.1.0' });
+    expectApiError(await call(D, 'POST', { name: 'shop' }, { version: '1.0.0', strategy: 'canary', analysis: { metrics: [{ name: 'q', provider: 'web', url: 'ftp://x', path: 'v', threshold: 1 }] } }), 422, 'invalid', /analysis\.metrics\[0\]\.url must be an http\(s\) URL/);
+    expectApiError(await call(D, 'POST', { name: 'shop' }, { version: '1.0.0', strategy: 'rolling', analysis: {} }), 422, 'invalid', /analysis applies to canary deployments only, not rolling/);
+    expectApiError(await call(D, 'POST', { name: 'shop' }, { version: '1.0.0', strategy: 'canary', analysis: { alpha: 0.5 } }), 422, 'invalid', /analysis\.alpha must be in \(0, 0\.05\]/);
     expect(await tdb.db.deployment.count()).toBe(0);
   });
 
@@ -93,16 +81,16 @@ describe('canary analysis API', () => {
       steps: [{ weight: 20, state: 'not_started', windowSeconds: 60, remainingSeconds: 60, samples: { canary: 0, baseline: 0, min: 30 }, verdict: null }],
     });
     expect(a.body.steps[0].series.map((s: { metric: string }) => s.metric)).toEqual(['errors', 'p99']);
-    expectError(await call(A, 'GET', { id: '00000000-0000-0000-0000-000000000000' }), 404, 'not_found', /deployment .* not found/);
+    expectApiError(await call(A, 'GET', { id: '00000000-0000-0000-0000-000000000000' }), 404, 'not_found', /deployment .* not found/);
   });
 
   it('reports the error budget: 99.9% is 43.2 minutes a month', async () => {
     const r = await call(B, 'GET', { name: 'shop' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ service: 'shop', sloAvailability: 99.9, periodDays: 30, budgetMinutes: 43.2, spentMinutes: 0, leftMinutes: 43.2, exhausted: false, frozen: false });
-    expectError(await call(B, 'GET', { name: 'nope' }), 404, 'not_found', /service nope not found/);
+    expectApiError(await call(B, 'GET', { name: 'nope' }), 404, 'not_found', /service nope not found/);
     // Shown per service, too.
-    const s = await call(service.GET as Handler<{ name: string }>, 'GET', { name: 'shop' });
+    const s = await call(service.GET as RouteHandler<{ name: string }>, 'GET', { name: 'shop' });
     expect(s.body.errorBudget).toMatchObject({ budgetMinutes: 43.2, leftMinutes: 43.2, frozen: false });
   });
 });

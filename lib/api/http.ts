@@ -14,11 +14,11 @@
  */
 import { AppError, isAppError } from '../errors/app-error';
 import { getDb, type Db } from '../db/client';
-import type { ServiceContext } from '../services/deployments';
 import { audit, type Outcome } from '../auth/audit';
 import { resolvePrincipal } from '../auth/principal';
 import { decide, type Principal, type Role } from '../auth/roles';
 import { sameOrigin } from '../auth/origin';
+import { clientAddress } from '../auth/client-address';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -106,13 +106,13 @@ export function principalOf(req: Request): Principal {
   return p;
 }
 
+/** The request's client address, as sign-in rate limiting and the audit log record it. */
 export function clientIp(req: Request): string | null {
-  return req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || req.headers.get('x-real-ip') || null;
+  return clientAddress(req.headers);
 }
 
-export function serviceContext(): ServiceContext {
-  return { db: getDb() };
-}
+/** The use cases' context (database pool, clock): the same one pages use. */
+export { serviceContext } from '../services/context';
 
 export interface RouteOptions<C> {
   /** The services this call acts on (for deployer scopes); may throw 404. */

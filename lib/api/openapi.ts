@@ -1,21 +1,96 @@
 /**
  * The OpenAPI 3.1 document of REST API v1, generated from the very zod schemas that
- * validate the requests (z.toJSONSchema), so the two cannot drift apart.
+ * validate the requests and describe the answers (z.toJSONSchema), so the document cannot
+ * drift from the code: requests are parsed with the body schemas, and the tests parse real
+ * answers with the response schemas listed here.
  */
 import { z } from 'zod';
+import { analysisConfigSchema, appliedAnalysisConfigSchema, planSchema, stepSchema, strategyParamsSchemas } from '../engine';
 import {
   controlBodySchema,
   createDeploymentSchema,
   createReleaseSchema,
   createServiceSchema,
   createVersionSchema,
+  documentedAs,
   rollbackSchema,
   updateServiceSchema,
 } from '../services/schemas';
+import {
+  analysisSchema,
+  changeSchema,
+  deploymentSchema,
+  dryRunSchema,
+  errorBudgetSchema,
+  eventSchema,
+  instancesSchema,
+  leaseBreakSchema,
+  leaseSchema,
+  overviewSchema,
+  previewSchema,
+  releaseSchema,
+  rollbackResultSchema,
+  serviceDetailSchema,
+  serviceListItemSchema,
+  serviceSchema,
+  versionSchema,
+} from '../services/responses';
 import { createTokenSchema, createUserSchema, loginSchema, updateUserSchema } from '../auth/schemas';
 import type { Role } from '../auth/roles';
+import {
+  auditEntrySchema,
+  createdTokenSchema,
+  healthResponseSchema,
+  loginResponseSchema,
+  logoutResponseSchema,
+  openApiResponseSchema,
+  principalSchema,
+  tokenSchema,
+  userSchema,
+} from './responses';
 
-const json = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+/** Schemas shown once under components.schemas and referenced wherever they occur. */
+const COMPONENTS: Array<[string, z.ZodType]> = [
+  ['RollingParams', strategyParamsSchemas.rolling],
+  ['BlueGreenParams', strategyParamsSchemas['blue-green']],
+  ['CanaryParams', strategyParamsSchemas.canary],
+  ['RecreateParams', strategyParamsSchemas.recreate],
+  ['AnalysisConfig', analysisConfigSchema],
+  ['AppliedAnalysisConfig', appliedAnalysisConfigSchema],
+  ['PlanStep', stepSchema],
+  ['Plan', planSchema],
+  ['Preview', previewSchema],
+  ['Lease', leaseSchema],
+  ['Version', versionSchema],
+  ['Service', serviceSchema],
+  ['Deployment', deploymentSchema],
+  ['Event', eventSchema],
+  ['Release', releaseSchema],
+  ['Change', changeSchema],
+  ['User', userSchema],
+  ['ApiToken', tokenSchema],
+  ['AuditEntry', auditEntrySchema],
+];
+const COMPONENT_NAMES = new Map<object, string>(COMPONENTS.map(([name, schema]) => [schema, name]));
+
+/** JSON Schema of a zod schema, with components as references and documented-as schemas swapped in. */
+function json(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    override: (ctx) => {
+      const name = COMPONENT_NAMES.get(ctx.zodSchema);
+      const as = documentedAs.get(ctx.zodSchema);
+      if ((!name || ctx.path.length === 0) && !as) return;
+      const replacement = name && ctx.path.length > 0 ? { $ref: `#/components/schemas/${name}` } : json(as!, io);
+      for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+      Object.assign(ctx.jsonSchema, replacement);
+    },
+  }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
 
 const errorSchema = {
   type: 'object',
@@ -40,45 +115,53 @@ interface Op {
   role: Role | 'public';
   body?: z.ZodType;
   ok: number;
+  /** The body of the `ok` answer. */
+  response: z.ZodType;
+  /** Other successful answers, e.g. the 200 of a dry run. */
+  also?: Array<{ status: number; description: string; response: z.ZodType }>;
   query?: Array<{ name: string; schema: Record<string, unknown>; description: string }>;
 }
 
+const list = <K extends string>(key: K, item: z.ZodType) => z.strictObject({ [key]: z.array(item) } as Record<K, z.ZodArray<z.ZodType>>);
+
 const OPS: Op[] = [
-  { method: 'get', path: '/api/v1/services', summary: 'List services with live version and deployment in flight', role: 'viewer', ok: 200 },
-  { method: 'post', path: '/api/v1/services', summary: 'Register a service', role: 'admin', body: createServiceSchema, ok: 201 },
-  { method: 'get', path: '/api/v1/services/{name}', summary: 'A service, with its router address', role: 'viewer', ok: 200 },
-  { method: 'patch', path: '/api/v1/services/{name}', summary: 'Change a service', role: 'admin', body: updateServiceSchema, ok: 200 },
-  { method: 'get', path: '/api/v1/services/{name}/versions', summary: 'Versions, newest first', role: 'viewer', ok: 200 },
-  { method: 'post', path: '/api/v1/services/{name}/versions', summary: 'Register a version (immutable)', role: 'deployer', body: createVersionSchema, ok: 201 },
-  { method: 'post', path: '/api/v1/services/{name}/deployments', summary: 'Deploy a version (202) or preview the plan with dryRun (200)', role: 'deployer', body: createDeploymentSchema, ok: 202 },
-  { method: 'post', path: '/api/v1/services/{name}/rollback', summary: 'Roll back to the previous good version', role: 'deployer', body: rollbackSchema, ok: 202 },
-  { method: 'get', path: '/api/v1/deployments/{id}', summary: 'A deployment: state, phase, plan, lease', role: 'viewer', ok: 200 },
+  { method: 'get', path: '/api/v1/services', summary: 'List services with live version and deployment in flight', role: 'viewer', ok: 200, response: list('services', serviceListItemSchema) },
+  { method: 'post', path: '/api/v1/services', summary: 'Register a service', role: 'admin', body: createServiceSchema, ok: 201, response: serviceSchema },
+  { method: 'get', path: '/api/v1/services/{name}', summary: 'A service, with its router address', role: 'viewer', ok: 200, response: serviceDetailSchema },
+  { method: 'patch', path: '/api/v1/services/{name}', summary: 'Change a service', role: 'admin', body: updateServiceSchema, ok: 200, response: serviceSchema },
+  { method: 'get', path: '/api/v1/services/{name}/versions', summary: 'Versions, newest first', role: 'viewer', ok: 200, response: list('versions', versionSchema) },
+  { method: 'post', path: '/api/v1/services/{name}/versions', summary: 'Register a version (immutable)', role: 'deployer', body: createVersionSchema, ok: 201, response: versionSchema },
+  { method: 'post', path: '/api/v1/services/{name}/deployments', summary: 'Deploy a version (202) or preview the plan with dryRun (200)', role: 'deployer', body: createDeploymentSchema, ok: 202, response: deploymentSchema, also: [{ status: 200, description: 'dryRun: the plan preview and preflight', response: dryRunSchema }] },
+  { method: 'post', path: '/api/v1/services/{name}/rollback', summary: 'Roll back to the previous good version', role: 'deployer', body: rollbackSchema, ok: 202, response: rollbackResultSchema, also: [{ status: 200, description: 'dryRun: where traffic would return', response: rollbackResultSchema }] },
+  { method: 'get', path: '/api/v1/deployments/{id}', summary: 'A deployment: state, phase, plan, lease', role: 'viewer', ok: 200, response: deploymentSchema },
   {
     method: 'get',
     path: '/api/v1/deployments/{id}/events',
     summary: 'Timeline events in sequence order',
     role: 'viewer',
     ok: 200,
+    response: list('events', eventSchema),
     query: [{ name: 'after', schema: { type: 'integer', minimum: 0 }, description: 'only events with a higher seq' }],
   },
-  { method: 'post', path: '/api/v1/deployments/{id}/{action}', summary: 'pause | resume | promote | abort', role: 'deployer', body: controlBodySchema, ok: 200 },
-  { method: 'post', path: '/api/v1/releases', summary: 'Deploy several services in dependency order', role: 'deployer', body: createReleaseSchema, ok: 202 },
-  { method: 'get', path: '/api/v1/releases/{id}', summary: 'A multi-service release', role: 'viewer', ok: 200 },
-  { method: 'post', path: '/api/v1/auth/login', summary: 'Sign in; sets the session cookie. Rate-limited (429)', role: 'public', body: loginSchema, ok: 200 },
-  { method: 'post', path: '/api/v1/auth/logout', summary: 'End this session', role: 'viewer', ok: 200 },
-  { method: 'get', path: '/api/v1/auth/me', summary: 'Who these credentials belong to', role: 'viewer', ok: 200 },
-  { method: 'get', path: '/api/v1/users', summary: 'Users', role: 'admin', ok: 200 },
-  { method: 'post', path: '/api/v1/users', summary: 'Create a user', role: 'admin', body: createUserSchema, ok: 201 },
-  { method: 'patch', path: '/api/v1/users/{id}', summary: 'Change a user (by id or email): role, scope, password, disabled', role: 'admin', body: updateUserSchema, ok: 200 },
-  { method: 'get', path: '/api/v1/tokens', summary: 'API tokens (never the secrets)', role: 'admin', ok: 200 },
-  { method: 'post', path: '/api/v1/tokens', summary: 'Create an API token; the answer shows it once', role: 'admin', body: createTokenSchema, ok: 201 },
-  { method: 'delete', path: '/api/v1/tokens/{id}', summary: 'Revoke an API token', role: 'admin', ok: 200 },
+  { method: 'post', path: '/api/v1/deployments/{id}/{action}', summary: 'pause | resume | promote | abort', role: 'deployer', body: controlBodySchema, ok: 200, response: deploymentSchema },
+  { method: 'post', path: '/api/v1/releases', summary: 'Deploy several services in dependency order', role: 'deployer', body: createReleaseSchema, ok: 202, response: releaseSchema },
+  { method: 'get', path: '/api/v1/releases/{id}', summary: 'A multi-service release', role: 'viewer', ok: 200, response: releaseSchema },
+  { method: 'post', path: '/api/v1/auth/login', summary: 'Sign in; sets the session cookie. Rate-limited (429)', role: 'public', body: loginSchema, ok: 200, response: loginResponseSchema },
+  { method: 'post', path: '/api/v1/auth/logout', summary: 'End this session', role: 'viewer', ok: 200, response: logoutResponseSchema },
+  { method: 'get', path: '/api/v1/auth/me', summary: 'Who these credentials belong to', role: 'viewer', ok: 200, response: principalSchema },
+  { method: 'get', path: '/api/v1/users', summary: 'Users', role: 'admin', ok: 200, response: list('users', userSchema) },
+  { method: 'post', path: '/api/v1/users', summary: 'Create a user', role: 'admin', body: createUserSchema, ok: 201, response: userSchema },
+  { method: 'patch', path: '/api/v1/users/{id}', summary: 'Change a user (by id or email): role, scope, password, disabled', role: 'admin', body: updateUserSchema, ok: 200, response: userSchema },
+  { method: 'get', path: '/api/v1/tokens', summary: 'API tokens (never the secrets)', role: 'admin', ok: 200, response: list('tokens', tokenSchema) },
+  { method: 'post', path: '/api/v1/tokens', summary: 'Create an API token; the answer shows it once', role: 'admin', body: createTokenSchema, ok: 201, response: createdTokenSchema },
+  { method: 'delete', path: '/api/v1/tokens/{id}', summary: 'Revoke an API token', role: 'admin', ok: 200, response: tokenSchema },
   {
     method: 'get',
     path: '/api/v1/audit',
     summary: 'Audit log, newest first',
     role: 'admin',
     ok: 200,
+    response: list('entries', auditEntrySchema),
     query: [
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500 }, description: 'default 100' },
       { name: 'before', schema: { type: 'string' }, description: 'entries with a lower id (paging)' },
@@ -87,31 +170,34 @@ const OPS: Op[] = [
       { name: 'action', schema: { type: 'string' }, description: 'only this action' },
     ],
   },
-  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', role: 'viewer', ok: 200 },
-  { method: 'get', path: '/api/v1/deployments/{id}/analysis', summary: 'Canary analysis: series per metric, samples vs minimum, time left, running verdict', role: 'viewer', ok: 200 },
-  { method: 'get', path: '/api/v1/services/{name}/error-budget', summary: 'SLO error budget spent and left over 30 days', role: 'viewer', ok: 200 },
+  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', role: 'viewer', ok: 200, response: openApiResponseSchema },
+  { method: 'get', path: '/api/v1/deployments/{id}/analysis', summary: 'Canary analysis: series per metric, samples vs minimum, time left, running verdict', role: 'viewer', ok: 200, response: analysisSchema },
+  { method: 'get', path: '/api/v1/services/{name}/error-budget', summary: 'SLO error budget spent and left over 30 days', role: 'viewer', ok: 200, response: errorBudgetSchema },
   {
     method: 'get',
     path: '/api/v1/services/{name}/instances',
     summary: 'Instances with rotation weight, health and last log lines',
     role: 'viewer',
     ok: 200,
+    response: instancesSchema,
     query: [{ name: 'lines', schema: { type: 'integer', minimum: 0, maximum: 200 }, description: 'log lines per instance, default 5' }],
   },
-  { method: 'get', path: '/api/v1/overview', summary: 'Every service: health, traffic, error budget, deployment in flight, rollback target', role: 'viewer', ok: 200 },
+  { method: 'get', path: '/api/v1/overview', summary: 'Every service: health, traffic, error budget, deployment in flight, rollback target', role: 'viewer', ok: 200, response: overviewSchema },
   {
     method: 'get',
     path: '/api/v1/changes',
     summary: 'What changed across services, newest first, with traffic around each deployment',
     role: 'viewer',
     ok: 200,
+    response: list('changes', changeSchema),
     query: [
       { name: 'service', schema: { type: 'string' }, description: 'only this service' },
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500 }, description: 'default 100' },
     ],
   },
-  { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first', role: 'viewer', ok: 200 },
-  { method: 'post', path: '/api/v1/services/{name}/lease/break', summary: "Take a stuck service's lease from its worker; the next worker resumes the deployment", role: 'admin', ok: 200 },
+  { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first', role: 'viewer', ok: 200, response: list('releases', releaseSchema) },
+  { method: 'post', path: '/api/v1/services/{name}/lease/break', summary: "Take a stuck service's lease from its worker; the next worker resumes the deployment", role: 'admin', ok: 200, response: leaseBreakSchema },
+  { method: 'get', path: '/api/health', summary: 'Liveness and the database (503 when it is unreachable)', role: 'public', ok: 200, response: healthResponseSchema },
 ];
 
 export function openApiDocument() {
@@ -134,8 +220,12 @@ export function openApiDocument() {
       'x-flightdeck-role': op.role,
       ...(op.role === 'public' ? { security: [] } : {}),
       parameters: [...params, ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, schema: q.schema, description: q.description }))],
-      ...(op.body ? { requestBody: { required: false, content: { 'application/json': { schema: json(op.body) } } } } : {}),
-      responses: { [String(op.ok)]: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors },
+      ...(op.body ? { requestBody: { required: false, content: { 'application/json': { schema: json(op.body, 'input') } } } } : {}),
+      responses: {
+        [String(op.ok)]: { description: 'OK', content: { 'application/json': { schema: json(op.response, 'output') } } },
+        ...Object.fromEntries((op.also ?? []).map((a) => [String(a.status), { description: a.description, content: { 'application/json': { schema: json(a.response, 'output') } } }])),
+        ...errors,
+      },
     };
   }
   return {
@@ -156,10 +246,18 @@ export function openApiDocument() {
         bearer: { type: 'http', scheme: 'bearer', description: 'API token (fdt_…)' },
         session: { type: 'apiKey', in: 'cookie', name: 'fd_session' },
       },
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, ...Object.fromEntries(COMPONENTS.map(([name, schema]) => [name, json(schema, 'output')])) },
     },
     paths,
   };
 }
 
-export const OPENAPI_OPERATIONS = OPS.map((o) => `${o.method.toUpperCase()} ${o.path}`);
+/** The documented body of an answer: what the tests parse real answers with. */
+export function documentedResponse(method: string, path: string, status: number): z.ZodType | undefined {
+  const op = OPS.find((o) => o.method === method.toLowerCase() && o.path === path);
+  if (!op) return undefined;
+  return status === op.ok ? op.response : op.also?.find((a) => a.status === status)?.response;
+}
+
+/** Every documented operation as "METHOD /path", with the statuses of its successful answers. */
+export const OPENAPI_OPERATIONS = OPS.map((o) => ({ operation: `${o.method.toUpperCase()} ${o.path}`, statuses: [o.ok, ...(o.also ?? []).map((a) => a.status)] }));

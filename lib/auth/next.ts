@@ -1,7 +1,8 @@
 /**
  * Auth for pages and server actions (Next.js App Router): who is signed in, a redirect to
- * /login for anyone who is not, and a guard for server actions that checks the origin, the
- * role and the service scope, and audits the call — the same rules as the REST handler.
+ * /login for anyone who is not, signing in and out from the panel, and a guard for server
+ * actions that checks the origin, the role and the service scope, and audits the call — the
+ * same rules as the REST handler.
  */
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
@@ -9,8 +10,10 @@ import { getDb } from '../db/client';
 import { AppError, isAppError } from '../errors/app-error';
 import { audit, type Outcome } from './audit';
 import { principalFromSession, SESSION_COOKIE } from './principal';
+import { cookieOptions, isHttps, login, logout } from './sessions';
 import { decide, hasRole, type Principal, type Role } from './roles';
 import { sameOrigin } from './origin';
+import { clientAddress } from './client-address';
 
 export async function currentUser(): Promise<Principal | null> {
   const secret = (await cookies()).get(SESSION_COOKIE)?.value;
@@ -22,6 +25,38 @@ export async function requireUser(): Promise<Principal> {
   const p = await currentUser();
   if (!p) redirect('/login');
   return p;
+}
+
+/**
+ * Sign-in from the panel's form: refuses a cross-site post, signs in (rate limited and
+ * audited as POST /api/v1/auth/login is) and sets the session cookie. Answers the message
+ * to show, or null once signed in.
+ */
+export async function signInWithPassword(email: string, password: string): Promise<string | null> {
+  const h = await headers();
+  if (!sameOrigin(h)) return 'cross-site sign-in refused';
+  let signed;
+  try {
+    signed = await login(getDb(), { email, password }, { ip: clientAddress(h), userAgent: h.get('user-agent') });
+  } catch (e) {
+    if (isAppError(e)) return e.message;
+    console.error('[sign-in] unexpected error', e);
+    return 'sign-in failed; see the server log';
+  }
+  (await cookies()).set(SESSION_COOKIE, signed.secret, cookieOptions(isHttps({ headers: h }), signed.expiresAt));
+  return null;
+}
+
+/** Sign-out from the panel: ends and audits the session behind the cookie. A cross-site post changes nothing (false). */
+export async function signOutOfPanel(): Promise<boolean> {
+  const h = await headers();
+  if (!sameOrigin(h)) return false;
+  const jar = await cookies();
+  const db = getDb();
+  const email = await logout(db, jar.get(SESSION_COOKIE)?.value ?? null);
+  if (email) await audit(db, { actor: email, action: 'logout', target: `user:${email}`, outcome: 'ok', status: 200, ip: clientAddress(h) });
+  jar.delete(SESSION_COOKIE);
+  return true;
 }
 
 export function mayAct(p: Principal, role: Role): boolean {
@@ -55,7 +90,7 @@ export async function runGuarded<T>(
 ): Promise<{ ok: true; value: T } | { ok: false; error: AppError }> {
   const db = getDb();
   const h = await headers();
-  const ip = h.get('x-forwarded-for')?.split(',')[0]?.trim() || null;
+  const ip = clientAddress(h);
   const target = g.services.map((t) => `service:${t}`).join(',');
   const mutation = g.mutation ?? true;
   let p: Principal | null = null;

@@ -78,10 +78,13 @@ export async function login(db: Db, input: unknown, meta: ClientMeta = {}, now =
   return { secret, expiresAt, user: { id: user.id, email: user.email, name: user.name, role: user.role as Role, serviceScope: user.serviceScope } };
 }
 
-/** Ends the session behind this cookie secret (the caller audits). */
-export async function logout(db: Db, secret: string | null): Promise<void> {
-  if (!secret) return;
-  await db.session.deleteMany({ where: { tokenHash: sha256(secret) } });
+/** Ends the session behind this cookie secret (the caller audits): whose it was, or null for none. */
+export async function logout(db: Db, secret: string | null): Promise<string | null> {
+  if (!secret) return null;
+  const tokenHash = sha256(secret);
+  const session = await db.session.findUnique({ where: { tokenHash }, select: { user: { select: { email: true } } } });
+  await db.session.deleteMany({ where: { tokenHash } });
+  return session?.user.email ?? null;
 }
 
 /**

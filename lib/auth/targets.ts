@@ -1,11 +1,10 @@
 /** Which services a request acts on, for per-service deployer scopes. */
 import type { Db } from '../db/client';
 import { AppError } from '../errors/app-error';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../services/validate';
 
 export async function serviceOfDeployment(db: Db, id: string): Promise<string[]> {
-  const d = UUID.test(id) ? await db.deployment.findUnique({ where: { id }, select: { service: { select: { name: true } } } }) : null;
+  const d = isUuid(id) ? await db.deployment.findUnique({ where: { id }, select: { service: { select: { name: true } } } }) : null;
   if (!d) throw new AppError('not_found', `deployment ${id} not found`, { id });
   return [d.service.name];
 }

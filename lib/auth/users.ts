@@ -1,7 +1,7 @@
 /** Users and API tokens, managed by admins. Secrets are shown once and stored hashed. */
 import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
-import { parseInput } from '../services/validate';
+import { isUuid, parseInput } from '../services/validate';
 import { hashPassword } from './password';
 import type { Role } from './roles';
 import { createTokenSchema, createUserSchema, updateUserSchema } from './schemas';
@@ -41,10 +41,8 @@ export async function createUser(db: Db, input: unknown, actor: string) {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 async function findUserOr404(db: Db, idOrEmail: string) {
-  const row = UUID.test(idOrEmail)
+  const row = isUuid(idOrEmail)
     ? await db.user.findUnique({ where: { id: idOrEmail } })
     : /^[^\s@\u0000]{1,200}@[^\s@\u0000]{1,200}$/.test(idOrEmail)
       ? await db.user.findUnique({ where: { email: idOrEmail.toLowerCase() } })
@@ -124,7 +122,7 @@ export async function createApiToken(db: Db, input: unknown, actor: string, now 
 }
 
 export async function revokeApiToken(db: Db, id: string, actor: string, now = new Date()) {
-  if (!UUID.test(id)) throw new AppError('not_found', `API token ${id} not found`);
+  if (!isUuid(id)) throw new AppError('not_found', `API token ${id} not found`);
   const row = await db.apiToken.findUnique({ where: { id } });
   if (!row) throw new AppError('not_found', `API token ${id} not found`);
   if (row.revokedAt) return presentToken(row);

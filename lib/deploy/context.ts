@@ -6,12 +6,12 @@
  */
 import type { Db } from '../db/client';
 import type { NewEvent, Tx } from '../events/append';
-import { DEFAULTS, validateHealthPolicy, type HealthPolicy, type Hook, type Hooks, type Role, type Step } from '../engine';
+import { resolveHealthPolicy, type HealthPolicy, type Hook, type Hooks, type Role, type Step } from '../engine';
 import type { Fence, Runtime, Workload } from '../runtime/types';
 import { readState, type Control, type Progress } from '../state/deployment-state';
 import type { LeaseHandle } from '../state/leases';
 import type { Plan } from '../engine';
-import type { ProbeTracker } from './readiness';
+import type { ProbeTracker } from './probes';
 import type { Webhook } from '../engine';
 import type { AnalysisAlert } from './alerts';
 
@@ -72,7 +72,7 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
       id: d.service.id,
       name: d.service.name,
       template: objectOr<Template>(d.service.template, {}),
-      health: validateHealthPolicy({ ...DEFAULTS.health, ...objectOr<Partial<HealthPolicy>>(d.service.health, {}) }),
+      health: resolveHealthPolicy(d.service.health),
       hooks: hooksOf(d.service.hooks),
       analysis: d.service.analysis,
     },

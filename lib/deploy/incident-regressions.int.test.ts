@@ -1,5 +1,5 @@
 /**
- * The nine regressions from shared/incidents/000 (one test each, named as in that report's
+ * The nine deployment-pipeline regressions (one test each, named as in the incident report's
  * failing-test list), through the real orchestrator, the real service layer and a real
  * PostgreSQL, with the FakeRuntime and a ManualClock standing in for processes and time.
  */

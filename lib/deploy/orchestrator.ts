@@ -10,7 +10,7 @@ import { isAppError } from '../errors/app-error';
 import type { Clock } from '../clock';
 import type { Db, Prisma } from '../db/client';
 import { appendEvents, type NewEvent } from '../events/append';
-import { describeSteps, type Step } from '../engine';
+import { DEFAULTS, describeSteps, type Step } from '../engine';
 import { isRuntimeFault, type Runtime, type RuntimeFault } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
 import { withProgress, toJson, type Revert } from '../state/deployment-state';
@@ -18,7 +18,7 @@ import { fence, releaseLease, type LeaseHandle } from '../state/leases';
 import { alerter } from './alerts';
 import { loadDeployment, type LoadedDeployment, type Outcome, type Recorded, type StepContext, type TxWork } from './context';
 import { reverted, succeeded, type Ending } from './finish';
-import { ProbeTracker } from './readiness';
+import { ProbeTracker } from './probes';
 import { revertFromHere, revertMessage } from './revert';
 import { execute } from './steps';
 
@@ -111,8 +111,8 @@ export class Orchestrator {
       fence: { service: d.service.name, token: h.token },
       runtime: this.runtimeOf(d),
       probes: this.probes,
-      drainTimeoutMs: this.o.drainTimeoutMs ?? 10_000,
-      analysisIntervalMs: (this.o.analysisIntervalSeconds ?? 10) * 1000,
+      drainTimeoutMs: this.o.drainTimeoutMs ?? DEFAULTS.drainSeconds * 1000,
+      analysisIntervalMs: (this.o.analysisIntervalSeconds ?? DEFAULTS.analysisIntervalSeconds) * 1000,
       alert: this.alert,
     };
   }

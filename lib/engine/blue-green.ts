@@ -4,28 +4,16 @@
  * weight, so no request can reach both colours), and keep blue for `scaleDownDelaySeconds` so
  * that a rollback is only a routing change.
  */
-import { DEFAULTS } from './types';
-import type { BlueGreenParams, InstanceRef, Plan, PlanInput, Step } from './types';
-import { asParamsObject, assertKnownKeys, assertReplicas, hookSteps, invalid, isFiniteNumber, range, show } from './validate';
-
-export const BLUE_GREEN_PARAM_KEYS = ['previewHold', 'scaleDownDelaySeconds'] as const;
+import { DEFAULTS } from './constants';
+import { blueGreenParamsSchema, type BlueGreenParams } from './params';
+import type { InstanceRef, Plan, PlanInput, Step } from './types';
+import { hookSteps } from './hook-steps';
+import { assertReplicas, parseParams, range } from './validate';
 
 /** Validates raw blue-green params and applies defaults (previewHold false, delay 30 s). */
 export function validateBlueGreenParams(params: unknown): Required<BlueGreenParams> {
-  const obj = asParamsObject('blue-green', params);
-  assertKnownKeys('blue-green', obj, BLUE_GREEN_PARAM_KEYS);
-  const previewHold = obj.previewHold ?? false;
-  if (typeof previewHold !== 'boolean') {
-    invalid(`previewHold must be true or false, got ${show(previewHold)}`, { field: 'previewHold', value: previewHold });
-  }
-  const delay = obj.scaleDownDelaySeconds ?? DEFAULTS.scaleDownDelaySeconds;
-  if (!isFiniteNumber(delay) || delay < 0) {
-    invalid(`scaleDownDelaySeconds must be a number ≥ 0, got ${show(delay)}`, {
-      field: 'scaleDownDelaySeconds',
-      value: delay,
-    });
-  }
-  return { previewHold, scaleDownDelaySeconds: delay };
+  const p = parseParams(blueGreenParamsSchema, params);
+  return { previewHold: p.previewHold ?? false, scaleDownDelaySeconds: p.scaleDownDelaySeconds ?? DEFAULTS.scaleDownDelaySeconds };
 }
 
 export function planBlueGreen(input: PlanInput): Plan {

@@ -7,24 +7,9 @@
  * early may take traffic early). After the grace period every probe counts.
  */
 import type { HealthPolicy, InstanceHealth, Probe } from './types';
-import { invalid, isFiniteNumber, isInteger, show } from './validate';
+import { validateHealthPolicy } from './health-policy';
 
-export function validateHealthPolicy(policy: HealthPolicy): HealthPolicy {
-  const positive = (field: keyof HealthPolicy, value: unknown, allowZero: boolean) => {
-    if (!isFiniteNumber(value) || value < 0 || (!allowZero && value === 0)) {
-      invalid(`health ${field} must be a number ${allowZero ? '≥' : '>'} 0, got ${show(value)}`, { field, value });
-    }
-  };
-  positive('intervalSeconds', policy.intervalSeconds, false);
-  positive('gracePeriodSeconds', policy.gracePeriodSeconds, true);
-  for (const field of ['healthyThreshold', 'unhealthyThreshold'] as const) {
-    const value = policy[field];
-    if (!isInteger(value) || value < 1) {
-      invalid(`health ${field} must be an integer ≥ 1, got ${show(value)}`, { field, value });
-    }
-  }
-  return policy;
-}
+export { healthPolicySchema, resolveHealthPolicy, validateHealthPolicy } from './health-policy';
 
 /**
  * How long an instance takes to become ready, assuming it comes up once and stays up and the

@@ -1,10 +1,17 @@
 /** Public surface of the pure deployment engine. */
 export * from './types';
+export * from './constants';
+export * from './format';
+export * from './params';
+export * from './health-policy';
+export * from './analysis-config';
+export * from './deployment-params';
 export * from './rolling';
 export * from './blue-green';
 export * from './canary';
 export * from './recreate';
 export * from './plan';
+export * from './plan-schema';
 export * from './preview';
 export * from './revert';
 export * from './health';

@@ -1,8 +1,8 @@
 /**
  * Entry point for planning: validates the request and dispatches to the strategy's planner.
  */
-import { STRATEGIES } from './types';
-import type { InstanceRef, Plan, PlanInput, StrategyName, StrategyParams, Step } from './types';
+import { STRATEGIES, type StrategyName } from './constants';
+import type { InstanceRef, Plan, PlanInput, StrategyParams, Step } from './types';
 import { planBlueGreen, validateBlueGreenParams } from './blue-green';
 import { planCanary, validateCanaryParams } from './canary';
 import { planRecreate, validateRecreateParams } from './recreate';

@@ -4,11 +4,13 @@
  */
 import type { HealthPolicy, InstanceRef, Plan, PlanInput, RecreateParams, Step } from './types';
 import { readinessSeconds } from './health';
-import { asParamsObject, assertKnownKeys, assertReplicas, hookSteps, invalid, isFiniteNumber, range, show } from './validate';
+import { recreateParamsSchema } from './params';
+import { hookSteps } from './hook-steps';
+import { assertReplicas, invalid, isFiniteNumber, parseParams, range, show } from './validate';
 
 /** Recreate takes no parameters; anything given is an error rather than silently ignored. */
 export function validateRecreateParams(params: unknown): RecreateParams {
-  assertKnownKeys('recreate', asParamsObject('recreate', params), []);
+  parseParams(recreateParamsSchema, params);
   return {};
 }
 

@@ -11,80 +11,43 @@
  *
  * New slot i always replaces old slot i, so a slot index never reaches `replicas`.
  */
-import { DEFAULTS } from './types';
-import type { IntOrPercent, Plan, PlanInput, RollingParams, Step } from './types';
-import { asParamsObject, assertKnownKeys, assertReplicas, hookSteps, invalid, isInteger, range, show } from './validate';
-
-export const ROLLING_PARAM_KEYS = ['batchSize', 'maxSurge', 'maxUnavailable'] as const;
-
-/** Only whole percentages, as Kubernetes accepts them: "25%". */
-const PERCENT = /^(\d+)%$/;
-
-type SurgeField = 'maxSurge' | 'maxUnavailable';
-
-function malformed(field: SurgeField, value: unknown): never {
-  return invalid(`${field} must be a non-negative integer or a percentage such as "25%", got ${show(value)}`, {
-    field,
-    value,
-  });
-}
-
-/** Checks the shape of an IntOrPercent without resolving it (no replicas needed). */
-function checkIntOrPercent(field: SurgeField, value: unknown): IntOrPercent {
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 0) malformed(field, value);
-    return value;
-  }
-  if (typeof value === 'string') {
-    const match = PERCENT.exec(value);
-    if (!match) malformed(field, value);
-    // Fewer than all instances can be missing, never more: Kubernetes rejects > 100 % too.
-    if (field === 'maxUnavailable' && Number(match[1]) > 100) {
-      invalid(`maxUnavailable must not exceed 100%, got ${show(value)}`, { field, value });
-    }
-    return value;
-  }
-  return malformed(field, value);
-}
+import { DEFAULTS } from './constants';
+import { PERCENT, rollingParamsSchema, type IntOrPercent, type RollingParams } from './params';
+import type { Plan, PlanInput, Step } from './types';
+import { hookSteps } from './hook-steps';
+import { assertReplicas, invalid, parseParams, range, show } from './validate';
 
 /**
  * A count, or a percentage of replicas. Surge rounds UP (so 25 % of 3 still allows one extra
  * instance), unavailable rounds DOWN (so 25 % of 3 never takes an instance away) — exactly
  * Kubernetes' `GetScaledValueFromIntOrPercent` behaviour.
  */
-function resolveIntOrPercent(field: SurgeField, value: IntOrPercent, replicas: number): number {
-  checkIntOrPercent(field, value);
+function resolveIntOrPercent(field: 'maxSurge' | 'maxUnavailable', value: IntOrPercent, replicas: number): number {
   if (typeof value === 'number') return value;
-  const pct = Number(value.slice(0, -1));
+  const pct = Number(PERCENT.exec(value)?.[1]);
   // replicas * pct is an exact integer, so the division is correctly rounded and ceil/floor
   // cannot be thrown off by binary floating point.
   const exact = (replicas * pct) / 100;
   return field === 'maxSurge' ? Math.ceil(exact) : Math.floor(exact);
 }
 
-function resolveBatchSize(batchSize: unknown): number {
-  if (batchSize === undefined) return DEFAULTS.rollingBatchSize;
-  if (!isInteger(batchSize) || batchSize < 1) {
-    invalid(`batchSize must be an integer ≥ 1, got ${show(batchSize)}`, { field: 'batchSize', value: batchSize });
-  }
-  return batchSize;
-}
-
 function usesSurgeKnobs(p: RollingParams): boolean {
   return p.maxSurge !== undefined || p.maxUnavailable !== undefined;
 }
 
-/** Validates raw rolling params (unknown keys, types) and applies defaults. */
+/** Checks rolling params against their schema; `undefined`/`null` mean none. */
+function checked(params: unknown): RollingParams {
+  return parseParams(rollingParamsSchema, params);
+}
+
+/**
+ * Validates raw rolling params (unknown keys, types) and applies defaults. batchSize is
+ * checked even when the surge knobs win: bad input is an error either way.
+ */
 export function validateRollingParams(params: unknown): RollingParams {
-  const obj = asParamsObject('rolling', params);
-  assertKnownKeys('rolling', obj, ROLLING_PARAM_KEYS);
-  // batchSize is checked even when the surge knobs win: bad input is an error either way.
-  const batchSize = resolveBatchSize(obj.batchSize);
-  if (obj.maxSurge === undefined && obj.maxUnavailable === undefined) return { batchSize };
-  return {
-    maxSurge: checkIntOrPercent('maxSurge', obj.maxSurge ?? 0),
-    maxUnavailable: checkIntOrPercent('maxUnavailable', obj.maxUnavailable ?? 0),
-  };
+  const p = checked(params);
+  if (!usesSurgeKnobs(p)) return { batchSize: p.batchSize ?? DEFAULTS.rollingBatchSize };
+  return { maxSurge: p.maxSurge ?? 0, maxUnavailable: p.maxUnavailable ?? 0 };
 }
 
 /**
@@ -93,10 +56,11 @@ export function validateRollingParams(params: unknown): RollingParams {
  * unavailable = 0: new instances start beside the old ones). Both are capped at `replicas`,
  * since more can never be used.
  */
-export function resolveSurgeUnavailable(replicas: number, p: RollingParams): { surge: number; unavailable: number } {
+export function resolveSurgeUnavailable(replicas: number, params: RollingParams): { surge: number; unavailable: number } {
   assertReplicas(replicas);
+  const p = checked(params);
   if (!usesSurgeKnobs(p)) {
-    return { surge: Math.min(resolveBatchSize(p.batchSize), replicas), unavailable: 0 };
+    return { surge: Math.min(p.batchSize ?? DEFAULTS.rollingBatchSize, replicas), unavailable: 0 };
   }
   const surge = resolveIntOrPercent('maxSurge', p.maxSurge ?? 0, replicas);
   const unavailable = resolveIntOrPercent('maxUnavailable', p.maxUnavailable ?? 0, replicas);
@@ -120,8 +84,6 @@ export function rollingBatches(
   p: RollingParams,
 ): { batches: number[][]; batchSize: number; surge: number; unavailable: number } {
   assertReplicas(replicas);
-  // Validate batchSize whichever mode wins, so a typo is never silently ignored.
-  resolveBatchSize(p.batchSize);
   const { surge, unavailable } = resolveSurgeUnavailable(replicas, p);
   const batchSize = Math.min(surge + unavailable, replicas);
   const batches: number[][] = [];

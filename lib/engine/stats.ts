@@ -1,6 +1,7 @@
 /**
- * Statistics for canary analysis: the normal distribution and a two-proportion z-test.
- * Pure numeric code, no dependencies.
+ * Statistics for canary analysis: the normal tail, a Mann–Whitney U test on latency
+ * histograms and an exact conditional binomial test on error counts. Pure numeric code, no
+ * dependencies.
  */
 
 /**
@@ -29,52 +30,9 @@ export function erfc(x: number): number {
   return x >= 0 ? tail : 2 - tail;
 }
 
-export function erf(x: number): number {
-  return 1 - erfc(x);
-}
-
-/** Standard normal cumulative distribution Φ(z) = P(Z ≤ z). */
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
-
 /** Upper-tail probability P(Z ≥ z), computed directly so tiny values keep their precision. */
 export function normalSurvival(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
-}
-
-export interface ZTestResult {
-  /** Positive when the first proportion is larger. */
-  z: number;
-  /** One-sided p-value for H1: p1 > p2. */
-  pValue: number;
-  p1: number;
-  p2: number;
-}
-
-/**
- * One-sided two-proportion z-test with a pooled variance (H0: p1 = p2, H1: p1 > p2).
- *
- * Zero variance — both samples all-success or all-failure (pooled rate 0 or 1) — means the two
- * observed proportions are identical and the data cannot show any difference: z = 0, p = 1,
- * rather than the 0/0 = NaN of the textbook formula.
- */
-export function twoProportionZTest(x1: number, n1: number, x2: number, n2: number): ZTestResult {
-  for (const [name, x, n] of [
-    ['first', x1, n1],
-    ['second', x2, n2],
-  ] as const) {
-    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(x) || x < 0 || x > n) {
-      throw new RangeError(`twoProportionZTest: ${name} sample needs integers 0 ≤ x ≤ n, n ≥ 1 (got x=${x}, n=${n})`);
-    }
-  }
-  const p1 = x1 / n1;
-  const p2 = x2 / n2;
-  const pooled = (x1 + x2) / (n1 + n2);
-  const variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2);
-  if (variance === 0) return { z: 0, pValue: 1, p1, p2 };
-  const z = (p1 - p2) / Math.sqrt(variance);
-  return { z, pValue: normalSurvival(z), p1, p2 };
 }
 
 export interface MannWhitneyResult {
@@ -128,7 +86,7 @@ export function mannWhitneyBinned(a: ArrayLike<number>, b: ArrayLike<number>): M
 }
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms): ~15 significant digits. */
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   const c = [
     0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
     -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,

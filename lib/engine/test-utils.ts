@@ -16,7 +16,7 @@ export const TWO_HOOKS: Hooks = {
 };
 
 /** The AppError `fn` throws; fails the test if it throws nothing or something else. */
-export function appErrorOf(fn: () => unknown): AppError {
+function appErrorOf(fn: () => unknown): AppError {
   try {
     fn();
   } catch (e) {

@@ -7,87 +7,19 @@
  * idempotently, so a crash at any point resumes at the same step.
  */
 
-import type { AnalysisConfig } from './analysis';
+import type { StrategyName } from './constants';
+import type { StrategyParams } from './params';
+import type { AnalysisConfig } from './analysis-config';
 
-export type StrategyName = 'rolling' | 'blue-green' | 'canary' | 'recreate';
-export const STRATEGIES: readonly StrategyName[] = ['rolling', 'blue-green', 'canary', 'recreate'];
+// Defaults, strategy names and parameter types live in leaf modules; they are re-exported
+// here for the modules that read every engine type from one place.
+export { DEFAULTS, STRATEGIES, type StrategyName } from './constants';
+export type { BlueGreenParams, CanaryParams, CanaryStepSpec, IntOrPercent, RecreateParams, RollingParams, StrategyParams } from './params';
+export type { HealthPolicy } from './health-policy';
 
 export type DeploymentState = 'awaiting_approval' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
-export const ACTIVE_STATES: readonly DeploymentState[] = ['awaiting_approval', 'queued', 'running', 'paused'];
-export const TERMINAL_STATES: readonly DeploymentState[] = ['succeeded', 'failed', 'aborted'];
-
-/** Defaults from the incident report (SPEC.md). */
-export const DEFAULTS = {
-  canaryWindowSeconds: 300,
-  canaryMinSamples: 100,
-  canarySteps: [10, 25, 50, 100] as number[],
-  leaseTtlSeconds: 300,
-  gracePeriodSeconds: 60,
-  scaleDownDelaySeconds: 30,
-  rollingBatchSize: 1,
-  health: {
-    path: '/healthz',
-    intervalSeconds: 5,
-    timeoutSeconds: 2,
-    healthyThreshold: 1,
-    unhealthyThreshold: 3,
-    gracePeriodSeconds: 60,
-  },
-} as const;
-
-// ---------------------------------------------------------------- strategy params
-
-/** An absolute count or a percentage of replicas such as "25%", as in Kubernetes. */
-export type IntOrPercent = number | string;
-
-export interface RollingParams {
-  /** Instances replaced per batch (default 1). Ignored when maxSurge/maxUnavailable is given. */
-  batchSize?: number;
-  /** Kubernetes semantics: extra instances above replicas; a percentage rounds UP. */
-  maxSurge?: IntOrPercent;
-  /** Kubernetes semantics: instances below replicas; a percentage rounds DOWN. */
-  maxUnavailable?: IntOrPercent;
-}
-
-export interface BlueGreenParams {
-  /** Hold the green set on its preview address until someone promotes (default false). */
-  previewHold?: boolean;
-  /** Keep blue running this long after the switch so a rollback is a routing change (default 30). */
-  scaleDownDelaySeconds?: number;
-}
-
-export interface CanaryStepSpec {
-  /** Percentage of traffic to the canary, 1..100, strictly increasing across steps. */
-  weight: number;
-  /** Analysis window for this step; default the params' windowSeconds (300). */
-  windowSeconds?: number;
-  /** Minimum requests in EACH cohort (canary and stable) before promotion; default 100. */
-  minSamples?: number;
-}
-
-export interface CanaryParams {
-  /** Either plain weights or full step specs. A final 100 % step is appended if missing. */
-  steps?: Array<number | CanaryStepSpec>;
-  windowSeconds?: number;
-  minSamples?: number;
-  /** Absolute error-rate ceiling for the canary (0..1). Default 0.05. */
-  maxErrorRate?: number;
-}
-
-export type RecreateParams = Record<string, never>;
-
-export type StrategyParams = RollingParams | BlueGreenParams | CanaryParams | RecreateParams;
 
 // ---------------------------------------------------------------- service facts
-
-export interface HealthPolicy {
-  path: string;
-  intervalSeconds: number;
-  timeoutSeconds: number;
-  healthyThreshold: number;
-  unhealthyThreshold: number;
-  gracePeriodSeconds: number;
-}
 
 export type Hook =
   | { name: string; type: 'command'; command: string; args?: string[]; timeoutSeconds?: number }
@@ -176,24 +108,6 @@ export type InstanceHealth =
   | { status: 'starting'; reason: string }
   | { status: 'ready'; reason: string }
   | { status: 'unhealthy'; reason: string };
-
-export interface CohortCounts {
-  requests: number;
-  errors: number;
-}
-
-export type CanaryVerdict = 'wait' | 'promote' | 'abort' | 'inconclusive';
-
-export interface CanaryDecision {
-  verdict: CanaryVerdict;
-  reason: string;
-  /** Seconds of the window still to run (0 once elapsed). */
-  remainingSeconds: number;
-  canaryErrorRate: number | null;
-  baselineErrorRate: number | null;
-  /** One-sided p-value that the canary's error rate exceeds the baseline's (null without data). */
-  pValue: number | null;
-}
 
 export interface HistoryEntry {
   versionId: string;

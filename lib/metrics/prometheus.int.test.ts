@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { RealWorld } from '../testing/real-world';
+import { until } from '../testing/until';
 import { openLoad } from '../bench/load';
 import { freePort } from '../db/embedded';
 import { serveRuntime } from '../runtime/rpc';
@@ -28,16 +29,6 @@ let promUrl: string;
 let dir: string;
 let metricsServer: { url: string; close(): Promise<void> };
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   tdb = await createTestDatabase();
   w = new RealWorld(tdb.db);
@@ -53,7 +44,7 @@ beforeAll(async () => {
   prom = spawn(PROMETHEUS, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
     stdio: 'ignore',
   });
-  await until('prometheus ready', async () => (await fetch(`${promUrl}/-/ready`)).ok);
+  await until('prometheus ready', async () => (await fetch(`${promUrl}/-/ready`)).ok, { tolerateErrors: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -95,6 +86,7 @@ describe('Prometheus provider against a real Prometheus', () => {
       const v1 = await tdb.db.version.findFirstOrThrow({ where: { service: { name: 'prom-svc' }, semver: '1.0.0' } });
       await until('baseline scraped', () =>
         promQuery(promUrl, `sum(flightdeck_requests_total{service="prom-svc",version="${v1.id}"})`, Date.now()).then((v) => v !== null && v > 0),
+        { tolerateErrors: true },
       );
 
       const bad = await createDeployment(w.ctx, 'prom-svc', { version: '2.0.0', strategy: 'canary', params: { steps: [50], windowSeconds: 40, minSamples: 20 }, analysis }, 'test');

@@ -11,6 +11,7 @@ import type { Db } from '../db/client';
 import { readEvents, readEventsAfterCursor } from '../events/read';
 import { EVENTS_CHANNEL, type StoredEvent } from '../events/append';
 import type { EventHint, PgBus } from '../events/bus';
+import { isUuid } from '../services/validate';
 
 interface Subscription {
   lastSeq: number;
@@ -21,8 +22,6 @@ interface SocketState {
   deployments: Map<string, Subscription>;
   overview: Subscription | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function attachRealtime(io: Server, db: Db, bus: PgBus): void {
   const states = new Map<string, SocketState>();
@@ -59,7 +58,7 @@ export function attachRealtime(io: Server, db: Db, bus: PgBus): void {
     socket.on('subscribe', (msg: { deploymentId?: unknown; afterSeq?: unknown }, ack?: (r: unknown) => void) => {
       const id = String(msg?.deploymentId ?? '');
       const after = Number(msg?.afterSeq ?? 0);
-      if (!UUID.test(id) || !Number.isInteger(after) || after < 0) {
+      if (!isUuid(id) || !Number.isInteger(after) || after < 0) {
         ack?.({ error: { code: 'invalid', message: 'subscribe needs {deploymentId: uuid, afterSeq: integer ≥ 0}' } });
         return;
       }

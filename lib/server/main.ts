@@ -1,9 +1,9 @@
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed on an empty
  * database, the deployment worker, the live feed and the Next.js panel + API on PORT (3000).
+ * Runs as dist/server.js, compiled by lib/build/build.mjs (which `npm start` runs first).
  */
 import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import next from 'next';
 import { systemClock } from '../clock';
@@ -19,6 +19,7 @@ import { startNode } from './node';
 import { DEMO_ENVIRONMENTS, DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
 import { startDemoTraffic } from '../runtime/demo/traffic';
 import { ensureFirstAdmin } from '../auth/bootstrap';
+import { stampClientAddress } from '../auth/client-address';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -56,14 +57,11 @@ process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 async function main() {
   const dev = process.env.NODE_ENV === 'development';
   const port = Number(process.env.PORT ?? 3000);
+  // The panel is built before this process starts (npm start builds what is missing or stale).
+  if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('the panel is not built: start with `npm start` (or run `npm run build` first)');
   const { url, cluster, dataDir } = await prepareDatabase(log);
   process.env.DATABASE_URL = url;
 
-  if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
-    log('building the panel (first start only)…');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('next build failed');
-  }
   const app = next({ dev, dir: ROOT, port, hostname: 'localhost' });
   await app.prepare();
   const handle = app.getRequestHandler();
@@ -80,9 +78,7 @@ async function main() {
     owner: process.env.FLIGHTDECK_WORKER_ID ?? `${hostname()}:${port}`,
     resumeOwn: true,
     requestHandler: (req, res) => {
-      // The client address that sign-in rate limiting and the audit log record: the socket's,
-      // unless a trusted reverse proxy in front sets X-Forwarded-For (FLIGHTDECK_TRUST_PROXY=1).
-      if (process.env.FLIGHTDECK_TRUST_PROXY !== '1') req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? 'unknown';
+      stampClientAddress(req);
       void handle(req, res);
     },
     log,

@@ -9,8 +9,8 @@ import { AppError } from '../errors/app-error';
 import { readEvents } from '../events/read';
 import { readLease } from '../state/leases';
 import { readState } from '../state/deployment-state';
-import { previewPlan } from '../engine';
-import { DEFAULTS, type HealthPolicy } from '../engine/types';
+import { DEFAULTS, previewPlan, resolveHealthPolicy } from '../engine';
+import { isUuid } from './validate';
 
 export interface ServiceContext {
   db: Db;
@@ -26,7 +26,7 @@ export function leaseTtl(ctx: ServiceContext): number {
 export { liveVersionOf } from './live';
 
 export async function getDeployment(db: Db, id: string) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
+  if (!isUuid(id)) throw new AppError('not_found', `deployment ${id} not found`, { id });
   const d = await db.deployment.findUnique({
     where: { id },
     include: {
@@ -41,8 +41,8 @@ export async function getDeployment(db: Db, id: string) {
   const { plan, progress } = readState(d);
   // Each step in words with the traffic once it is done, for people following the deployment.
   const described = previewPlan(plan, {
-    health: { ...DEFAULTS.health, ...(d.service.health as Partial<HealthPolicy>) },
-    drainSeconds: 10,
+    health: resolveHealthPolicy(d.service.health),
+    drainSeconds: DEFAULTS.drainSeconds,
     missingConfigKeys: [],
     dependencies: [],
     lease: null,

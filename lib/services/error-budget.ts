@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import type { Tx } from '../events/append';
 import { BUDGET_PERIOD_DAYS, errorBudget } from '../engine/error-budget';
 import { totalTraffic, type Runtime } from '../runtime/types';
-import { findServiceOr404 } from './services';
+import { findServiceOr404 } from './lookup';
 import { resolveEnvironment } from './environments';
 import type { EnvironmentTarget } from '../runtime/registry';
 

@@ -21,3 +21,4 @@ export * from './approvals';
 export * from './promote';
 export * from './service-reads';
 export * from './runtime-metrics';
+export * from './context';

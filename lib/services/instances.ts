@@ -6,7 +6,7 @@
 import type { Db } from '../db/client';
 import { getRuntime } from '../runtime/registry';
 import { instanceWeights } from '../runtime/types';
-import { findServiceOr404 } from './services';
+import { findServiceOr404 } from './lookup';
 import { resolveEnvironment } from './environments';
 
 export type InstanceHealth = 'serving' | 'starting' | 'out-of-rotation' | 'exited';

@@ -8,7 +8,7 @@
 import { systemClock } from '../clock';
 import { AppError } from '../errors/app-error';
 import { appendEvents } from '../events/append';
-import { findServiceOr404 } from './services';
+import { findServiceOr404 } from './lookup';
 import { parseInput } from './validate';
 import { z } from 'zod';
 import { slug } from './schemas';

@@ -3,16 +3,16 @@
  * there, the plan, the preview with its preflight, and the gates — computed the same way for a
  * dry run and for the real thing.
  */
-import { AppError } from '../errors/app-error';
 import type { Db } from '../db/client';
 import type { Tx } from '../events/append';
 import { readLease } from '../state/leases';
-import { missingConfigKeys, planDeployment, previewPlan, validateAnalysisConfig, type AnalysisConfig, type Plan } from '../engine';
-import { DEFAULTS, type HealthPolicy, type Hooks, type StrategyName } from '../engine/types';
+import { DEFAULTS, missingConfigKeys, planDeployment, previewPlan, resolveDeploymentParams, resolveHealthPolicy, type Plan } from '../engine';
+import { hooksSchema, strategyName as strategyNameSchema } from './schemas';
 import { resolveEnvironment } from './environments';
 import { evaluateGates, type OverrideRequest } from './gates';
 import { liveVersionOf } from './live';
-import { dependencyGraph, findServiceOr404 } from './services';
+import { dependencyGraph } from './services';
+import { findServiceOr404 } from './lookup';
 import { findVersionOr404 } from './versions';
 
 type DbOrTx = Db | Tx;
@@ -42,20 +42,9 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
   const version = await findVersionOr404(db, service.id, service.name, req.version);
   const environment = await resolveEnvironment(db, req.environment);
   const live = await liveVersionOf(db, service.id, environment.id);
-  const strategy = (req.strategy ?? service.defaultStrategy) as StrategyName;
-  const baseParams = strategy === service.defaultStrategy ? (service.strategyParams as Record<string, unknown>) : {};
-  const params: Record<string, unknown> = { ...baseParams, ...(req.params ?? {}) };
-  const hooks = service.hooks as unknown as Hooks;
-  let analysis: AnalysisConfig | undefined;
-  if (strategy === 'canary' && req.kind !== 'rollback') {
-    const maxErrorRate = typeof params.maxErrorRate === 'number' ? params.maxErrorRate : undefined;
-    analysis = validateAnalysisConfig({ ...(service.analysis as Record<string, unknown>), ...(req.analysis ?? {}) }, { maxErrorRate });
-    // The analysis config's window and minimum are defaults under the canary params' own.
-    if (analysis.windowSeconds !== undefined && params.windowSeconds === undefined) params.windowSeconds = analysis.windowSeconds;
-    if (analysis.minSamples !== undefined && params.minSamples === undefined) params.minSamples = analysis.minSamples;
-  } else if (req.analysis !== undefined) {
-    throw new AppError('invalid', `analysis applies to canary deployments only, not ${strategy}`, { field: 'analysis', strategy });
-  }
+  const strategy = strategyNameSchema.parse(req.strategy ?? service.defaultStrategy);
+  const { params, analysis } = resolveDeploymentParams({ strategy, service, params: req.params, analysis: req.analysis, kind: req.kind });
+  const hooks = hooksSchema.parse(service.hooks);
   const plan: Plan = planDeployment({
     strategy,
     params,
@@ -65,7 +54,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
     kind: req.kind ?? 'deploy',
   });
   if (analysis && plan.steps.some((st) => st.kind === 'analysis')) plan.analysis = analysis;
-  const health: HealthPolicy = { ...DEFAULTS.health, ...(service.health as Partial<HealthPolicy>) };
+  const health = resolveHealthPolicy(service.health);
   const missing = missingConfigKeys(service.requiredConfigKeys, version.config as Record<string, string>);
   const graph = await dependencyGraph(db);
   const deps = graph[service.name] ?? [];
@@ -76,7 +65,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
   const lease = await readLease(db, service.id, environment.id);
   const preview = previewPlan(plan, {
     health,
-    drainSeconds: 10,
+    drainSeconds: DEFAULTS.drainSeconds,
     missingConfigKeys: missing,
     dependencies,
     lease: lease ? { holder: lease.owner ?? 'waiting for a worker', deploymentId: lease.deploymentId, expiresAt: Date.parse(lease.expiresAt) } : null,

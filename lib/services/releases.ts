@@ -7,7 +7,7 @@ import { systemClock } from '../clock';
 import type { Db } from '../db/client';
 import { AppError, isAppError } from '../errors/app-error';
 import { dependencyWaves } from '../engine';
-import { parseInput } from './validate';
+import { isUuid, parseInput } from './validate';
 import { createReleaseSchema } from './schemas';
 import { dependencyGraph } from './services';
 import { resolveEnvironment } from './environments';
@@ -57,7 +57,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown, actor: 
 }
 
 export async function getRelease(db: Db, id: string) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError('not_found', `release ${id} not found`, { id });
+  if (!isUuid(id)) throw new AppError('not_found', `release ${id} not found`, { id });
   const r = await db.release.findUnique({
     where: { id },
     include: {

@@ -15,7 +15,7 @@ import { readState, toJson } from '../state/deployment-state';
 import { notifyWork } from '../state/work';
 import { parseInput } from './validate';
 import { rollbackSchema } from './schemas';
-import { findServiceOr404 } from './services';
+import { findServiceOr404 } from './lookup';
 import { resolveEnvironment } from './environments';
 import { normalizeSemver } from './versions';
 import { getDeployment, liveVersionOf, type ServiceContext } from './deployments';

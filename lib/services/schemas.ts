@@ -1,10 +1,28 @@
 /**
- * Request schemas for the service layer and REST API v1 (one source for validation and,
- * later, the OpenAPI document). Shape problems are caught here; domain rules (semver,
- * strategy params, cycles, missing config) are checked by the engine and the services.
+ * Request schemas for the service layer and REST API v1: one source for validation and the
+ * OpenAPI document. The health policy and the analysis config are the engine's own schemas.
+ * Strategy params depend on the strategy, which a request may leave to the service: here they
+ * only need to be an object (documented as any strategy's params), and the engine checks them
+ * once the strategy is known. Domain rules (semver, cycles, missing config) are checked by the
+ * services.
  */
 import { z } from 'zod';
-import { STRATEGIES } from '../engine/types';
+import { analysisConfigSchema, healthPolicySchema, STRATEGIES, strategyParamsSchemas } from '../engine';
+
+/**
+ * Schemas the OpenAPI document shows as another schema: what they accept is checked later, by
+ * a layer that knows more (strategy params, once the strategy is known).
+ */
+export const documentedAs = new WeakMap<object, z.ZodType>();
+
+/** Any strategy's params: an object here, checked by the engine against the strategy in force. */
+export const strategyParamsInput = z.record(z.string(), z.unknown(), { error: (iss) => `must be an object of strategy params, got ${JSON.stringify(iss.input)}` });
+documentedAs.set(
+  strategyParamsInput,
+  z
+    .union([strategyParamsSchemas.rolling, strategyParamsSchemas['blue-green'], strategyParamsSchemas.canary, strategyParamsSchemas.recreate])
+    .meta({ description: "The strategy's parameters; which ones depends on the strategy (checked once it is known)." }),
+);
 
 export const slug = z
   .string()
@@ -36,16 +54,8 @@ const hook = z.discriminatedUnion('type', [
 
 export const hooksSchema = z.object({ pre: z.array(hook).default([]), post: z.array(hook).default([]) }).strict();
 
-export const healthSchema = z
-  .object({
-    path: z.string().startsWith('/').optional(),
-    intervalSeconds: z.number().positive().max(3600).optional(),
-    timeoutSeconds: z.number().positive().max(3600).optional(),
-    healthyThreshold: z.number().int().min(1).max(100).optional(),
-    unhealthyThreshold: z.number().int().min(1).max(100).optional(),
-    gracePeriodSeconds: z.number().min(0).max(86400).optional(),
-  })
-  .strict();
+/** Any subset of the health policy; the engine's defaults fill the rest. */
+export const healthSchema = healthPolicySchema.partial().strict();
 
 export const templateSchema = z
   .object({
@@ -57,9 +67,7 @@ export const templateSchema = z
   })
   .strict();
 
-export const strategyName = z.string().refine((s) => (STRATEGIES as readonly string[]).includes(s), {
-  error: (iss) => `unknown strategy ${JSON.stringify(iss.input)}: use one of ${STRATEGIES.join(', ')}`,
-});
+export const strategyName = z.enum(STRATEGIES, { error: (iss) => `unknown strategy ${JSON.stringify(iss.input)}: use one of ${STRATEGIES.join(', ')}` });
 
 export const createServiceSchema = z
   .object({
@@ -72,13 +80,13 @@ export const createServiceSchema = z
     hooks: hooksSchema.default({ pre: [], post: [] }),
     dependencies: z.array(slug).default([]),
     defaultStrategy: strategyName.default('rolling'),
-    strategyParams: z.record(z.string(), z.unknown()).default({}),
+    strategyParams: strategyParamsInput.default({}),
     slo: z
       .object({ availability: z.number().gt(0).lt(100), latencyMs: z.number().int().positive().optional() })
       .strict()
       .optional(),
-    /** Canary analysis defaults; validated in depth by the engine (validateAnalysisConfig). */
-    analysis: z.record(z.string(), z.unknown()).optional(),
+    /** Canary analysis defaults; stored as given, the engine's defaults apply when a canary runs. */
+    analysis: analysisConfigSchema.optional(),
     /** Refuse deploys while the error budget is spent (an override is recorded). */
     budgetFreeze: z.boolean().optional(),
   })
@@ -105,12 +113,12 @@ export const createDeploymentSchema = z
   .object({
     version: z.string().min(1).max(100),
     strategy: strategyName.optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
+    params: strategyParamsInput.optional(),
     dryRun: z.boolean().default(false),
     /** Deploy a version even though it is marked bad. */
     force: z.boolean().default(false),
     /** Canary analysis override for this deployment, merged over the service's defaults. */
-    analysis: z.record(z.string(), z.unknown()).optional(),
+    analysis: analysisConfigSchema.optional(),
     /** The environment to deploy to (default: the first environment). */
     environment: slug.optional(),
     /** Deploy through refusing gates (freeze, promotion, spent error budget): admins, with a reason that is recorded. */

@@ -1,12 +1,11 @@
 import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
-import { assertAcyclic, validateAnalysisConfig, validateStrategyParams } from '../engine';
-import { DEFAULTS, type HealthPolicy } from '../engine/types';
-import { validateHealthPolicy } from '../engine/health';
+import { assertAcyclic, resolveHealthPolicy, validateStrategyParams } from '../engine';
 import { parseInput } from './validate';
+import { findServiceOr404 } from './lookup';
 import { liveByEnvironment, present, withEdges } from './service-reads';
 import { resolveEnvironment } from './environments';
-import { createServiceSchema, slug, updateServiceSchema } from './schemas';
+import { createServiceSchema, updateServiceSchema } from './schemas';
 
 type ServiceGraphRow = { name: string; dependencies: Array<{ dependsOn: { name: string } }> };
 
@@ -19,12 +18,7 @@ export async function dependencyGraph(db: Db | Prisma.TransactionClient): Promis
   return graphOf(rows);
 }
 
-export async function findServiceOr404(db: Db | Prisma.TransactionClient, name: string) {
-  // A name that is no slug names no service (and must not reach PostgreSQL: a NUL byte would be a 500).
-  const s = slug.safeParse(name).success ? await db.service.findUnique({ where: { name } }) : null;
-  if (!s) throw new AppError('not_found', `service ${name} not found`, { service: name });
-  return s;
-}
+export { findServiceOr404 } from './lookup';
 
 async function resolveDependencies(tx: Prisma.TransactionClient, names: string[]) {
   const rows = await tx.service.findMany({ where: { name: { in: names } }, select: { id: true, name: true } });
@@ -33,15 +27,11 @@ async function resolveDependencies(tx: Prisma.TransactionClient, names: string[]
   return rows;
 }
 
-function checkedHealth(raw: Partial<HealthPolicy>): HealthPolicy {
-  return validateHealthPolicy({ ...DEFAULTS.health, ...raw });
-}
-
 export async function createService(db: Db, input: unknown, actor: string) {
   const data = parseInput(createServiceSchema, input);
-  const health = checkedHealth(data.health);
+  const health = resolveHealthPolicy(data.health);
+  // The schema checked the analysis config; params can be checked only now the strategy is known.
   validateStrategyParams(data.defaultStrategy, data.strategyParams);
-  if (data.analysis !== undefined) validateAnalysisConfig(data.analysis);
   if (data.dependencies.includes(data.name)) {
     throw new AppError('invalid', `dependency cycle: ${data.name} → ${data.name}`, { cycle: [data.name, data.name] });
   }
@@ -88,7 +78,7 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
     if (data.description !== undefined) patch.description = data.description;
     if (data.replicas !== undefined) patch.replicas = data.replicas;
     if (data.template !== undefined) patch.template = data.template;
-    if (data.health !== undefined) patch.health = { ...checkedHealth({ ...(service.health as object), ...data.health }) };
+    if (data.health !== undefined) patch.health = { ...resolveHealthPolicy({ ...(service.health as object), ...data.health }) };
     if (data.requiredConfigKeys !== undefined) patch.requiredConfigKeys = data.requiredConfigKeys;
     if (data.hooks !== undefined) patch.hooks = data.hooks;
     if (data.defaultStrategy !== undefined || data.strategyParams !== undefined) {
@@ -102,10 +92,7 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
       patch.sloAvailability = data.slo.availability;
       patch.sloLatencyMs = data.slo.latencyMs ?? null;
     }
-    if (data.analysis !== undefined) {
-      validateAnalysisConfig(data.analysis);
-      patch.analysis = data.analysis as Prisma.InputJsonValue;
-    }
+    if (data.analysis !== undefined) patch.analysis = data.analysis as Prisma.InputJsonValue;
     if (data.budgetFreeze !== undefined) patch.budgetFreeze = data.budgetFreeze;
     if (data.dependencies !== undefined) {
       const names = [...new Set(data.dependencies)];

@@ -1,5 +1,5 @@
+import { serviceContext } from '@/lib/services';
 import Link from 'next/link';
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
 import { listAudit } from '@/lib/auth/audit';
 
@@ -11,7 +11,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const p = await requireUser();
   if (p.role !== 'admin') return null;
   const { outcome } = await searchParams;
-  const entries = await listAudit(getDb(), { limit: 200, ...(outcome && OUTCOMES.includes(outcome) ? { outcome } : {}) });
+  const entries = await listAudit(serviceContext().db, { limit: 200, ...(outcome && OUTCOMES.includes(outcome) ? { outcome } : {}) });
   return (
     <div className="space-y-4">
       <h1 className="text-xl font-semibold">Audit log</h1>

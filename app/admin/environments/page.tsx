@@ -1,6 +1,5 @@
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
-import { listEnvironments } from '@/lib/services';
+import { listEnvironments, serviceContext } from '@/lib/services';
 import { createEnvironmentAction, updateEnvironmentAction } from '../actions';
 import { EnvironmentForm } from '../forms';
 
@@ -9,7 +8,7 @@ export const dynamic = 'force-dynamic';
 export default async function EnvironmentsPage() {
   const p = await requireUser();
   if (p.role !== 'admin') return null;
-  const { environments } = await listEnvironments(getDb());
+  const { environments } = await listEnvironments(serviceContext().db);
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Environments</h1>

@@ -1,7 +1,6 @@
-import { getDb } from '@/lib/db/client';
 import { systemClock } from '@/lib/clock';
 import { requireUser } from '@/lib/auth/next';
-import { listEnvironments, listFreezeWindows } from '@/lib/services';
+import { listEnvironments, listFreezeWindows, serviceContext } from '@/lib/services';
 import { createFreezeWindowAction, deleteFreezeWindowAction } from '../actions';
 import { FreezeWindowForm } from '../forms';
 
@@ -15,7 +14,7 @@ async function remove(form: FormData) {
 export default async function FreezeWindowsPage() {
   const p = await requireUser();
   if (p.role !== 'admin') return null;
-  const db = getDb();
+  const db = serviceContext().db;
   const [{ windows, periods }, { environments }] = await Promise.all([listFreezeWindows(db, systemClock.now()), listEnvironments(db)]);
   return (
     <div className="space-y-6">

@@ -1,4 +1,4 @@
-import { getDb } from '@/lib/db/client';
+import { serviceContext } from '@/lib/services';
 import { requireUser } from '@/lib/auth/next';
 import { listApiTokens } from '@/lib/auth/users';
 import { createTokenAction, revokeTokenAction } from '../actions';
@@ -14,7 +14,7 @@ async function revoke(form: FormData) {
 export default async function TokensPage() {
   const p = await requireUser();
   if (p.role !== 'admin') return null;
-  const tokens = await listApiTokens(getDb());
+  const tokens = await listApiTokens(serviceContext().db);
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">API tokens</h1>

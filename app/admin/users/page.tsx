@@ -1,4 +1,4 @@
-import { getDb } from '@/lib/db/client';
+import { serviceContext } from '@/lib/services';
 import { requireUser } from '@/lib/auth/next';
 import { listUsers } from '@/lib/auth/users';
 import { createUserAction, updateUserAction } from '../actions';
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export default async function UsersPage() {
   const p = await requireUser();
   if (p.role !== 'admin') return null;
-  const users = await listUsers(getDb());
+  const users = await listUsers(serviceContext().db);
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Users</h1>

@@ -1,6 +1,5 @@
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
-import { getDeployment } from '@/lib/services';
+import { getDeployment, serviceContext } from '@/lib/services';
 import { orNotFound } from '@/lib/panel/not-found';
 import { DeploymentLive, type DeploymentView } from '@/components/deployments/deployment-live';
 
@@ -10,6 +9,6 @@ export const dynamic = 'force-dynamic';
 export default async function DeploymentPage({ params }: { params: Promise<{ id: string }> }) {
   await requireUser();
   const { id } = await params;
-  const d = await orNotFound(getDeployment(getDb(), id));
+  const d = await orNotFound(getDeployment(serviceContext().db, id));
   return <DeploymentLive key={d.id} initial={JSON.parse(JSON.stringify(d)) as DeploymentView} />;
 }

@@ -1,7 +1,5 @@
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
-import { currentCursor } from '@/lib/events/read';
-import { getRelease } from '@/lib/services';
+import { getRelease, serviceContext, currentCursor } from '@/lib/services';
 import { orNotFound } from '@/lib/panel/not-found';
 import { ReleaseLive, type ReleaseView } from '@/components/releases/release-live';
 
@@ -11,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export default async function ReleasePage({ params }: { params: Promise<{ id: string }> }) {
   await requireUser();
   const { id } = await params;
-  const db = getDb();
+  const db = serviceContext().db;
   const [r, cursor] = await Promise.all([orNotFound(getRelease(db, id)), currentCursor(db)]);
   return <ReleaseLive key={r.id} initial={JSON.parse(JSON.stringify(r)) as ReleaseView} cursor={cursor} />;
 }

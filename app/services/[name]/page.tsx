@@ -1,10 +1,7 @@
 import Link from 'next/link';
-import { getDb } from '@/lib/db/client';
 import { requireUser } from '@/lib/auth/next';
 import { orNotFound } from '@/lib/panel/not-found';
-import { getService } from '@/lib/services';
-import { getRuntime } from '@/lib/runtime/registry';
-import { currentCursor } from '@/lib/events/read';
+import { getService, serviceContext, attachedRuntime, currentCursor } from '@/lib/services';
 import { Badge, StateBadge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Empty, Section } from '@/components/ui/states';
@@ -28,11 +25,11 @@ export default async function ServicePage({ params, searchParams }: { params: Pr
   await requireUser();
   const { name } = await params;
   const { environment } = await searchParams;
-  const db = getDb();
+  const db = serviceContext().db;
   const s = await orNotFound(getService(db, name, { environment: typeof environment === 'string' ? environment : undefined }));
   const env = s.environment;
   const cursor = await currentCursor(db);
-  const runtime = getRuntime({ name: env });
+  const runtime = attachedRuntime({ name: env });
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(s.name).catch(() => null) : null;
   const everLive = new Set(s.history.map((h) => h.version));
   const envIndex = s.environments.findIndex((e) => e.name === env);
@@ -68,7 +65,7 @@ export default async function ServicePage({ params, searchParams }: { params: Pr
           <DeployDialog
             service={s.name}
             environment={env}
-            defaultStrategy={s.defaultStrategy}
+            defaults={{ defaultStrategy: s.defaultStrategy, strategyParams: s.strategyParams, analysis: s.analysis }}
             versions={s.versions.map((v) => ({ version: v.version, bad: v.bad, live: v.version === s.liveVersion }))}
           />
           {previous?.liveVersion && previous.liveVersion !== s.liveVersion && <PromoteButton service={s.name} version={previous.liveVersion} from={previous.name} to={env} />}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Flightdeck's demo service: a small HTTP service whose version config sets its behaviour,
- * so every incident in shared/incidents can be reproduced for real. Plain JavaScript so an
+ * so every failure a deployment must survive (errors, latency, slow warm-up, crash on start, missing config) can be reproduced for real. Plain JavaScript so an
  * instance starts in milliseconds.
  *
  *   PORT                  where to listen (the runtime assigns it)

@@ -6,12 +6,24 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RemoteRuntime } from '../rpc';
 
 export interface AgentInfo {
   pid: number;
   url: string;
   startedAt: string;
+}
+
+/**
+ * How to run the agent. Compiled (npm start), this module is part of dist/server.js and the
+ * agent is its sibling bundle dist/agent.js: plain Node. Run from source (tests, benchmarks,
+ * development), the agent's TypeScript entry goes through tsx, a development dependency.
+ */
+function agentArgs(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return ['--import', 'tsx', path.join(path.dirname(here), 'agent-main.ts')];
+  return ['--enable-source-maps', path.join(path.dirname(here), 'agent.js')];
 }
 
 function readAgent(stateDir: string): AgentInfo | null {
@@ -40,7 +52,7 @@ export async function connectLocalRuntime(opts: {
     }
   }
   const out = openSync(path.join(opts.stateDir, 'agent.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agent-main.ts')], {
+  const child = spawn(process.execPath, agentArgs(), {
     cwd: opts.baseDir,
     detached: true,
     stdio: ['ignore', out, out],

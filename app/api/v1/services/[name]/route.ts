@@ -1,6 +1,5 @@
 import { actorOf, handler, readJson, type Params } from '@/lib/api/http';
-import { getService, updateService } from '@/lib/services';
-import { getRuntime } from '@/lib/runtime/registry';
+import { getService, updateService, attachedRuntime } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,7 +7,7 @@ export const dynamic = 'force-dynamic';
 export const GET = handler('viewer', async (req, { params }: Params<{ name: string }>, db) => {
   const environment = new URL(req.url).searchParams.get('environment');
   const service = await getService(db, (await params).name, { environment });
-  const runtime = getRuntime({ name: service.environment });
+  const runtime = attachedRuntime({ name: service.environment });
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(service.name).catch(() => null) : null;
   return { ...service, address };
 });

@@ -1,7 +1,6 @@
 import { handler, type Params } from '@/lib/api/http';
 import { systemClock } from '@/lib/clock';
-import { getRuntime } from '@/lib/runtime/registry';
-import { getErrorBudget } from '@/lib/services';
+import { getErrorBudget, attachedRuntime } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,5 +11,5 @@ export const dynamic = 'force-dynamic';
  * 99.9 % over 30 days → budgetMinutes 43.2. A minute spends the share of its requests that got a 5xx.
  */
 export const GET = handler(async (req, { params }: Params<{ name: string }>, db) =>
-  getErrorBudget(db, (await params).name, { runtimeFor: getRuntime, now: systemClock.now(), environment: new URL(req.url).searchParams.get('environment') }),
+  getErrorBudget(db, (await params).name, { runtimeFor: attachedRuntime, now: systemClock.now(), environment: new URL(req.url).searchParams.get('environment') }),
 );
