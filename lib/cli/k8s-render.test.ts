@@ -10,7 +10,6 @@ function run(argv: string[]) {
   return { code, out: out.join(''), err };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML
 function docs(yaml: string): any[] {
   return loadAllYaml(yaml).filter((d) => d !== null && d !== undefined);
 }
