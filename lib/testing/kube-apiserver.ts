@@ -51,6 +51,8 @@ export class KubeApiServer {
   private server: http.Server;
   port = 0;
   now: () => Date = () => new Date();
+  /** Runs as a request arrives, before it is answered: a test can change the world in between. */
+  beforeRequest: ((r: RequestRecord) => void) | null = null;
 
   constructor() {
     this.controller = new PodController(this.store, () => this.now());
@@ -219,6 +221,7 @@ export class KubeApiServer {
       if (!r) throw new HttpError(404, 'the server could not find the requested resource');
       const verb = this.verbOf(req.method ?? 'GET', r, url);
       Object.assign(rec, { verb, resource: r.type.resource, namespace: r.namespace ?? undefined, name: r.name });
+      this.beforeRequest?.(rec);
       rec.fieldManager = url.searchParams.get('fieldManager') ?? undefined;
       rec.force = url.searchParams.get('force') === 'true';
       this.checkAccess(verb, r);

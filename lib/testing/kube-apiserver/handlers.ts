@@ -33,6 +33,12 @@ export class HttpError extends Error {
   }
 }
 
+function withoutTimes(o: Obj): Obj {
+  const c = structuredClone(o);
+  for (const m of c.metadata?.managedFields ?? []) delete m.time;
+  return c;
+}
+
 /** JSON merge patch (RFC 7386). */
 function mergePatch(target: Obj, patch: Obj): Obj {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
@@ -106,6 +112,8 @@ export function serveObject(ctx: Ctx, verb: Verb, r: Route, url: URL, contentTyp
     next = recordUpdate(existing, { ...incoming, metadata: { ...incoming.metadata, managedFields: existing?.metadata.managedFields } }, manager || 'unknown', now);
   }
   validate(t, next, existing);
+  // A write that changes nothing leaves the object (and its resourceVersion) as it was.
+  if (existing && JSON.stringify(withoutTimes(existing)) === JSON.stringify(withoutTimes(next))) return existing;
   return ctx.store.put(t.resource, ns, next, ctx.now());
 }
 
