@@ -1,8 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../../testing/kube-apiserver';
 import { isRuntimeFault, StaleFenceError, type RuntimeFault, type Workload } from './contract';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isAppError } from '../../errors/app-error';
+import { kubeObjectProblems } from '../../testing/kube-apiserver/schemas';
 import { KubernetesRuntime } from './driver';
-import type { KubernetesRuntimeOptions } from './config';
+import { kubernetesOptionsFromEnv, type KubernetesRuntimeOptions } from './config';
+import { missingKubernetesConfig } from './preflight';
+import { RBAC_RULES, rbacObjects } from './rbac';
 
 const NS = 'payment-gateway';
 let api: KubeApiServer;
@@ -58,6 +65,10 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const r of runtimes.splice(0)) r.close();
   await api.close();
+  // Everything the driver asked of the API server is covered by the Role Flightdeck documents.
+  const allowed = (verb: string, resource: string) => RBAC_RULES.some((rule) => rule.resources.includes(resource) && rule.verbs.includes(verb));
+  const uncovered = api.requests.filter((r) => r.resource && r.verb !== 'other' && !allowed(r.verb, r.resource)).map((r) => `${r.verb} ${r.resource}`);
+  expect(uncovered).toEqual([]);
 });
 
 describe('Kubernetes runtime against the API server double', () => {
@@ -199,6 +210,14 @@ describe('cluster faults become RuntimeFaults with the reason, and change nothin
     await api.resume();
     await k8s.scale(fence, workload('2.3.0'), [0], 0);
     expect(api.get('deployments', NS, 'payment-gateway-2-3-0').spec.replicas).toBe(1);
+    // A probe that cannot reach the API server is a fault, never a failed instance.
+    const [pod] = await until(async () => {
+      const l = await k8s.list('payment-gateway');
+      return l.length === 1 && l;
+    }, 'the instance');
+    await api.refuseConnections();
+    expect((await fault(k8s.probe(pod!.id, '/healthz', 1000))).kind).toBe('unreachable');
+    await api.resume();
   });
 
   it('401 unauthorized', async () => {
@@ -280,5 +299,60 @@ describe('fencing on the API server', () => {
     expect(api.store.currentRv()).toBe(rv);
     expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(2);
     expect(api.get('httproutes', NS, 'payment-gateway').spec.rules[0].backendRefs).toEqual([expect.objectContaining({ name: 'payment-gateway-2-2-0', weight: 100 })]);
+  });
+});
+
+describe('configuration and extras', () => {
+  it('reads the cluster from KUBECONFIG and the namespace and Gateway from the environment', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fd-kube-'));
+    const file = path.join(dir, 'config');
+    writeFileSync(file, api.kubeconfigYaml());
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = file;
+    try {
+      const opts = kubernetesOptionsFromEnv({ FLIGHTDECK_K8S_NAMESPACE: 'shared', FLIGHTDECK_K8S_GATEWAY: 'gateways/public:https', FLIGHTDECK_K8S_HOSTNAMES: 'pay.example.com' });
+      expect(opts.namespace).toBe('shared');
+      expect(opts.gateway).toEqual({ name: 'public', namespace: 'gateways', sectionName: 'https', hostnames: ['pay.example.com'] });
+      api.createNamespace('shared');
+      const k8s = runtime({ ...opts, watch: false });
+      await k8s.scale({ service: 'payment-gateway', token: 1 }, workload('2.3.0'), [0], 0);
+      expect(api.get('deployments', 'shared', 'payment-gateway-2-3-0')).toBeDefined();
+      expect(await k8s.serviceAddress('payment-gateway')).toBe('http://pay.example.com');
+      for (const [env, message] of [
+        [{ FLIGHTDECK_K8S_NAMESPACE: 'Shared_NS' }, /FLIGHTDECK_K8S_NAMESPACE "Shared_NS" is not a DNS-1123 label/],
+        [{ FLIGHTDECK_K8S_GATEWAY: 'a/b/c' }, /FLIGHTDECK_K8S_GATEWAY must be \[namespace\/\]name\[:listener\]/],
+      ] as const) {
+        let err: unknown;
+        try {
+          kubernetesOptionsFromEnv(env);
+        } catch (e) {
+          err = e;
+        }
+        expect(isAppError(err)).toBe(true);
+        expect((err as Error).message).toMatch(message);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
+  it('reads pod logs, and the ConfigMap and Secret keys preflight needs', async () => {
+    const k8s = runtime({ watch: false });
+    await k8s.scale({ service: 'payment-gateway', token: 1 }, workload('2.3.0'), [0], 0);
+    const [pod] = await until(async () => {
+      const l = await k8s.list('payment-gateway');
+      return l.length === 1 && l;
+    }, 'the instance');
+    expect(await k8s.logs(pod!.id, 10)).toEqual([`${pod!.id} starting`]);
+    api.write({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay-config', namespace: NS }, data: { LOG_LEVEL: 'info' } });
+    api.write({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pay-secrets', namespace: NS }, data: { DB_URL: 'eA==' } });
+    const sources = await k8s.configSources('payment-gateway', { configMaps: ['pay-config', 'gone'], secrets: ['pay-secrets'] });
+    expect(sources).toEqual({ configMaps: { 'pay-config': ['LOG_LEVEL'], gone: null }, secrets: { 'pay-secrets': ['DB_URL'] } });
+    expect(missingKubernetesConfig(['DB_URL', 'LOG_LEVEL', 'SMTP_HOST'], { env: {}, ...sources })).toEqual({ missing: ['SMTP_HOST'], missingSources: ['ConfigMap/gone'] });
+  });
+
+  it('documents RBAC objects that the upstream schemas accept', () => {
+    for (const o of rbacObjects('payment-gateway', 'flightdeck')) expect(kubeObjectProblems(o)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { isAppError } from '../../errors/app-error';
 import type { CrashRecord, Fence, InstanceStatus, RoutingTable, Runtime, RuntimeExtras, VersionTraffic, Workload } from './contract';
 import { RuntimeFault } from './contract';
 import { DEPLOYMENTS, HTTPROUTES, KubeClient, PODS, SERVICES, CONFIGMAPS, SECRETS, type ResourceRef } from './client';
-import type { KubernetesRuntimeOptions } from './config';
+import { kubernetesOptionsFromEnv, type KubernetesRuntimeOptions } from './config';
 import { FenceBook, assertOwned, holds } from './fence';
 import { instancesOf, isReady, versionFacts, type VersionFacts } from './instances';
 import { routeObjects, versionDeployment, versionService, SERVICE_PORT, NO_VERSION } from './manifests';
@@ -261,4 +261,9 @@ export class KubernetesRuntime implements Runtime, RuntimeExtras {
     for (const w of this.watchers.values()) w.stop();
     this.watchers.clear();
   }
+}
+
+/** The runtime FLIGHTDECK_RUNTIME=kubernetes starts: cluster, namespace and Gateway from the environment. */
+export function kubernetesRuntimeFromEnv(env: Record<string, string | undefined>, extra: Partial<KubernetesRuntimeOptions> = {}): KubernetesRuntime {
+  return new KubernetesRuntime({ ...kubernetesOptionsFromEnv(env), ...extra });
 }
