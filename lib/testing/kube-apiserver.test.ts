@@ -136,6 +136,30 @@ describe('Kubernetes API server double', () => {
     await until(() => ended, 'the watch to end');
   });
 
+  it('lists across namespaces by label, deletes, and answers 404 for what is gone or injected', async () => {
+    api.createNamespace('other');
+    await apply(deployment(1));
+    const headers = { authorization: `Bearer ${api.token}` };
+    await fetch(`${api.url}/api/v1/namespaces/other/services?fieldManager=t`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', labels: { app: 'web' } }, spec: { ports: [{ port: 80 }] } }),
+    });
+    await until(() => api.pods('shop').length === 1, 'a pod');
+    const all = await (await fetch(`${api.url}/api/v1/pods?labelSelector=app%3Dweb`, { headers })).json();
+    expect(all.items.map((p: { metadata: { namespace: string } }) => p.metadata.namespace)).toEqual(['shop']);
+    const svcs = await (await fetch(`${api.url}/api/v1/services?labelSelector=app+in+(web,api)`, { headers })).json();
+    expect(svcs.items.map((s: { metadata: { namespace: string } }) => s.metadata.namespace)).toEqual(['other']);
+    expect((await fetch(`${api.url}/apis/apps/v1/namespaces/shop/deployments/web`, { method: 'DELETE', headers })).status).toBe(200);
+    await until(() => api.pods('shop').length === 0, 'its pods to go');
+    expect((await fetch(`${api.url}/apis/apps/v1/namespaces/shop/deployments/web`, { headers })).status).toBe(404);
+    api.inject({ verb: 'get', resource: 'services', status: 404 });
+    const injected = await fetch(`${api.url}/api/v1/namespaces/other/services/web`, { headers });
+    expect(injected.status).toBe(404);
+    expect(await injected.json()).toMatchObject({ reason: 'NotFound', message: 'services "web" not found' });
+    expect((await fetch(`${api.url}/api/v1/namespaces/other/services/web`, { headers })).status).toBe(200);
+  });
+
   it('refuses connections until resumed, on the same address', async () => {
     await api.refuseConnections();
     await expect(fetch(`${api.url}/api`)).rejects.toThrow();
