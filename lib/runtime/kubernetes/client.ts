@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { RuntimeFault } from './contract';
+import { RuntimeFault } from '../types';
 import { FIELD_MANAGER } from './names';
 import type { KubeObject } from './objects';
 

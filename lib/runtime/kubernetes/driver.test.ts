@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../../testing/kube-apiserver';
-import { isRuntimeFault, StaleFenceError, type RuntimeFault, type Workload } from './contract';
+import { isRuntimeFault, StaleFenceError, type RuntimeFault, type Workload } from '../types';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -6,8 +6,8 @@
  * refuses comes back as a RuntimeFault naming the reason; nothing here ever judges a version.
  */
 import { isAppError } from '../../errors/app-error';
-import type { CrashRecord, Fence, InstanceStatus, RoutingTable, Runtime, RuntimeExtras, VersionTraffic, Workload } from './contract';
-import { RuntimeFault } from './contract';
+import type { CrashRecord, Fence, InstanceStatus, RoutingTable, Runtime, RuntimeExtras, VersionTraffic, Workload } from '../types';
+import { RuntimeFault } from '../types';
 import { DEPLOYMENTS, HTTPROUTES, KubeClient, PODS, SERVICES, CONFIGMAPS, SECRETS, type ResourceRef } from './client';
 import { kubernetesOptionsFromEnv, type KubernetesRuntimeOptions } from './config';
 import { FenceBook, assertOwned, holds } from './fence';

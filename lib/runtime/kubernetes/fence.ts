@@ -5,7 +5,7 @@
  * (by the next lease holder, say) is not overwritten. A worker that lost its lease thus
  * changes nothing on the API server, even while its process lives on.
  */
-import { RuntimeFault, StaleFenceError, type Fence } from './contract';
+import { RuntimeFault, StaleFenceError, type Fence } from '../types';
 import { ANNOTATION, LABEL } from './names';
 import type { KubeObject } from './objects';
 

@@ -4,7 +4,7 @@
  * deterministically: oldest pod first (creation time, then name) takes the lowest slot. Pods
  * being deleted have left rotation and are not instances any more.
  */
-import type { InstanceStatus } from './contract';
+import type { InstanceStatus } from '../types';
 import { ANNOTATION, LABEL } from './names';
 import type { ContainerStatus, Deployment, Pod } from './objects';
 

@@ -7,7 +7,7 @@
  *  - per service: one stable entry-point Service named after the service, and (with a Gateway)
  *    an HTTPRoute whose weighted backendRefs point at the version Services.
  */
-import type { RoutingTable } from './contract';
+import type { RoutingTable } from '../types';
 import type { BackendRef, Container, Deployment, HTTPRoute, Service } from './objects';
 import { ANNOTATION, LABEL, standardLabels, stableName, versionObjectName, versionSelector } from './names';
 import { gatewayInput, parseOrThrow, versionInput, type GatewayRef, type VersionInput, type VersionSpec } from './spec';

@@ -12,7 +12,7 @@ import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { planDeployment } from '../../engine/plan';
 import { STRATEGIES, type RouteSpec, type StrategyName } from '../../engine/types';
-import type { RoutingTable } from './contract';
+import type { RoutingTable } from '../types';
 import { routeObjects, versionDeployment } from './manifests';
 import { versionService } from './manifests';
 import type { KubeObject } from './objects';
