@@ -10,6 +10,7 @@
  * The runtime agent runs in its own process, as in production, so the load generator does
  * not share its event loop.
  */
+import { until } from '../testing/until';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,13 +30,6 @@ import { openLoad, summarize } from './load';
 type Emit = (line: Record<string, unknown>) => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 20) {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 export async function runtimeBenchmarks(databaseUrl: string, emit: Emit): Promise<void> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'fd-bench-runtime-'));
@@ -246,7 +240,7 @@ async function rollbackLatency(w: RealWorld<RemoteRuntime>, databaseUrl: string,
       await until('traffic back on the good version', async () => {
         const t = await w.runtime.getRoutes(name);
         return !!t && t.versions.some((v) => v.weight > 0) && t.versions.every((v) => v.versionId === good || v.weight === 0);
-      }, 30_000, 1);
+      }, { timeoutMs: 30_000, everyMs: 1 });
       const ms = Date.now() - committed;
       // Check with real requests that new ones all reach the good version.
       const probe = openLoad(await w.address(name), { rps: 200, maxMs: 1_000 });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { expectAppError } from '../testing/app-error';
 import { ACTOR, World } from '../testing/fixtures';
 import { claimDeployment, readLease, type LeaseHandle } from '../state/leases';
 import { getDeployment, listDeploymentEvents } from '../services/deployments';
@@ -20,7 +21,6 @@ import { getService } from '../services/service-reads';
 import { PgBus } from '../events/bus';
 import { EVENTS_CHANNEL, type StoredEvent } from '../events/append';
 import { attachRealtime } from '../realtime/server';
-import { isAppError } from '../errors/app-error';
 import { slotsInRotation, type FakeAction } from '../runtime/fake';
 
 let tdb: TestDatabase;
@@ -31,16 +31,6 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-async function expectAppError(p: Promise<unknown>, code: string, message: RegExp) {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(isAppError(e), `expected AppError ${code}, got ${String(e)}`).toBe(true);
-  expect((e as { code: string }).code).toBe(code);
-  expect((e as Error).message).toMatch(message);
-  return e as Error & { details?: Record<string, unknown> };
-}
 
 const starts = (log: FakeAction[], versionId: string) =>
   log.filter((a): a is Extract<FakeAction, { kind: 'start' }> => a.kind === 'start' && a.versionId === versionId);

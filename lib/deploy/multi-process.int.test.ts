@@ -12,6 +12,7 @@ import { io as connect } from 'socket.io-client';
 import { systemClock } from '../clock';
 import { FakeRuntime } from '../runtime/fake';
 import { serveRuntime } from '../runtime/rpc';
+import { until } from '../testing/until';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { createService } from '../services/services';
 import { createVersion } from '../services/versions';
@@ -64,15 +65,6 @@ async function deployVia(p: Proc, service: string, body: Record<string, unknown>
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function givenService(name: string, versions: string[], config: Record<string, string> = {}) {
   await createService(tdb.db, { name, replicas: 2, template: { command: 'demo' }, health: { intervalSeconds: 0.2, gracePeriodSeconds: 5 } }, ACTOR);

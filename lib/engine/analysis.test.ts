@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMetrics, evaluateAnalysis, validateAnalysisConfig, type AnalysisInput, type MetricReading } from './analysis';
 import { binomialSurvival, conditionalBinomialTest, mannWhitneyBinned } from './stats';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 const config = validateAnalysisConfig({});
 const T0 = 1_000_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planBlueGreen, validateBlueGreenParams } from './blue-green';
 import type { BlueGreenParams, PlanInput } from './types';
-import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from './test-utils';
+import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from '../testing/engine';
 
 const input = (over: Partial<PlanInput>): PlanInput => ({
   strategy: 'blue-green',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canaryInstanceCount, normalizeCanarySteps, planCanary, validateCanaryParams } from './canary';
 import type { CanaryParams, PlanInput, Step } from './types';
-import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from './test-utils';
+import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from '../testing/engine';
 
 describe('normalizeCanarySteps', () => {
   const s = (weight: number, windowSeconds = 300, minSamples = 100) => ({ weight, windowSeconds, minSamples });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertAcyclic, dependencyWaves, findCycle } from './dependencies';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 describe('findCycle', () => {
   it.each<[string, Record<string, string[]>, string[] | null]>([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorBudget } from './error-budget';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 describe('errorBudget', () => {
   it.each<[number, Array<{ requests: number; errors: number }>, { budgetMinutes: number; spentMinutes: number; exhausted: boolean }]>([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEFAULTS } from './constants';
 import { healthPolicySchema, resolveHealthPolicy, validateHealthPolicy } from './health-policy';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 describe('resolveHealthPolicy: the one place a service’s health settings meet the defaults', () => {
   it.each<[unknown, object]>([

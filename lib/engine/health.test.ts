@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assessHealth, readinessSeconds } from './health';
 import { DEFAULTS } from './types';
 import type { HealthPolicy, InstanceHealth, Probe } from './types';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 const START = 1_700_000_000_000;
 const policy = (over: Partial<HealthPolicy> = {}): HealthPolicy => ({ ...DEFAULTS.health, ...over });

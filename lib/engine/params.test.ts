@@ -4,7 +4,7 @@ import { CANARY_MAX_ERROR_RATE, DEFAULTS, STRATEGIES } from './constants';
 import { canaryParamsSchema, rollingParamsSchema, strategyParamsSchemas } from './params';
 import { validateStrategyParams } from './plan';
 import { effectiveStrategyParams, resolveDeploymentParams } from './deployment-params';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 const json = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input' }) as { title?: string; description?: string; properties: Record<string, Record<string, unknown>>; additionalProperties?: boolean };
 

@@ -5,7 +5,7 @@ import { planDeployment, validateStrategyParams } from './plan';
 import { planRecreate } from './recreate';
 import { planRolling } from './rolling';
 import type { Plan, PlanInput, StrategyName, StrategyParams } from './types';
-import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from './test-utils';
+import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from '../testing/engine';
 
 const input = (over: Partial<PlanInput>): PlanInput => ({
   strategy: 'rolling',

@@ -5,7 +5,7 @@ import { estimateRecreateDowntimeSeconds } from './recreate';
 import { planRevert } from './revert';
 import { DEFAULTS } from './types';
 import type { Plan, PlanInput, StrategyName, StrategyParams } from './types';
-import { NO_HOOKS, TWO_HOOKS, expectAppError } from './test-utils';
+import { NO_HOOKS, TWO_HOOKS, expectAppError } from '../testing/engine';
 
 const ctx = (over: Partial<PreviewContext> = {}): PreviewContext => ({
   health: { ...DEFAULTS.health },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateRecreateDowntimeSeconds, planRecreate, validateRecreateParams } from './recreate';
 import { DEFAULTS } from './types';
 import type { HealthPolicy, PlanInput, Step } from './types';
-import { expectAppError, NO_HOOKS, simulate, TWO_HOOKS } from './test-utils';
+import { expectAppError, NO_HOOKS, simulate, TWO_HOOKS } from '../testing/engine';
 
 const input = (over: Partial<PlanInput>): PlanInput => ({
   strategy: 'recreate',

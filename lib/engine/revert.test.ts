@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRevert } from './revert';
 import type { Step } from './types';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 const refs = (role: 'old' | 'new', slots: number[]) => slots.map((slot) => ({ role, slot }));
 const toOld: Step = { kind: 'route', route: { mode: 'weights', newWeight: 0 } };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRollbackTarget } from './rollback';
 import type { HistoryEntry, VersionInfo } from './types';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 const v = (semver: string, bad = false): VersionInfo => ({ id: `id-${semver}`, semver, bad });
 /** History in the order the versions served, one hour each; the last one is live. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRolling, resolveSurgeUnavailable, rollingBatches, validateRollingParams } from './rolling';
 import type { PlanInput, RollingParams, Step } from './types';
-import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from './test-utils';
+import { expectAppError, kinds, NO_HOOKS, simulate, TWO_HOOKS } from '../testing/engine';
 
 describe('resolveSurgeUnavailable', () => {
   it.each<[number, RollingParams, { surge: number; unavailable: number }]>([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allowedActions, canTransition, DEPLOYMENT_ACTIONS, nextState, type DeploymentAction } from './state-machine';
 import type { DeploymentState } from './types';
-import { expectAppError } from './test-utils';
+import { expectAppError } from '../testing/engine';
 
 // The whole transition table: every (state, action) pair, null where it is illegal.
 const NONE = { approve: null, reject: null, expire: null, start: null, pause: null, resume: null, promote: null, abort: null, succeed: null, fail: null } as const;

@@ -7,7 +7,25 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RemoteRuntime } from '../rpc';
+import { RemoteRuntime, RUNTIME_PROTOCOL } from '../rpc';
+
+/** SIGTERM, then wait up to 10 s for the process to be gone. */
+async function stopAgent(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export interface AgentInfo {
   pid: number;
@@ -46,9 +64,15 @@ export async function connectLocalRuntime(opts: {
   const existing = readAgent(opts.stateDir);
   if (existing) {
     const rt = new RemoteRuntime(existing.url);
-    if (await rt.alive()) {
+    const health = await rt.health();
+    if (health && health.protocol === RUNTIME_PROTOCOL) {
       opts.log?.(`re-attached to the runtime agent (pid ${existing.pid}) at ${existing.url}`);
       return { runtime: rt, agent: existing, started: false };
+    }
+    if (health) {
+      // Left running by a Flightdeck that spoke another protocol: it cannot be driven safely.
+      opts.log?.(`the runtime agent (pid ${health.pid}) speaks protocol ${health.protocol ?? 1}, this Flightdeck ${RUNTIME_PROTOCOL}: stopping it and starting a new one (its instances stop with it)`);
+      await stopAgent(health.pid);
     }
   }
   const out = openSync(path.join(opts.stateDir, 'agent.log'), 'a');

@@ -9,7 +9,7 @@
  * instance that exits on its own is recorded (exit code, last error line) and, when it was
  * serving, restarted in place by the supervisor.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../db/embedded';
@@ -25,9 +25,8 @@ import {
   type Workload,
 } from '../types';
 import { ServiceRouter } from './router';
+import { launch, terminate } from './process';
 import { combinedPrometheusText } from './metrics';
-
-const LOG_LINES = 200;
 
 interface Instance {
   id: string;
@@ -176,46 +175,23 @@ export class LocalRuntime implements Runtime {
   }
 
   private async spawnInstance(inst: Instance): Promise<void> {
-    const { spec } = inst;
     inst.port = await freePort();
     inst.startedAt = Date.now();
     inst.state = 'running';
     inst.exitCode = null;
     inst.exitReason = undefined;
     inst.stopping = false;
-    const command = spec.command === 'node' ? process.execPath : spec.command;
-    const args = spec.args.map((a) => (a.startsWith('lib/') ? path.join(this.o.baseDir, a) : a));
-    const cwd = spec.cwd ? path.resolve(this.o.baseDir, spec.cwd) : this.o.baseDir;
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      ...spec.env,
-      FLIGHTDECK_INSTANCE: inst.id,
-      FLIGHTDECK_SLOT: String(inst.slot),
-      PORT: String(inst.port),
-    };
-    let child: ChildProcess;
-    try {
-      child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (e) {
-      this.onExit(inst, null, `could not start ${command}: ${(e as Error).message}`);
-      return;
-    }
-    inst.child = child;
-    const capture = (stream: 'out' | 'err') => (b: Buffer) => {
-      for (const line of b.toString().split('\n')) {
-        if (!line) continue;
-        inst.logs.push(`${stream === 'err' ? '! ' : ''}${line}`);
-        if (inst.logs.length > LOG_LINES) inst.logs.splice(0, inst.logs.length - LOG_LINES);
-      }
-    };
-    child.stdout!.on('data', capture('out'));
-    child.stderr!.on('data', capture('err'));
-    child.on('error', (e) => this.onExit(inst, null, `could not start ${command}: ${e.message}`));
-    child.on('exit', (code, signal) => {
-      const lastErr = [...inst.logs].reverse().find((l) => l.startsWith('! '))?.slice(2);
-      this.onExit(inst, code, lastErr ?? (signal ? `killed by ${signal}` : `exited with code ${code}`));
+    const launched = launch({
+      workload: inst.spec,
+      baseDir: this.o.baseDir,
+      port: inst.port,
+      instanceId: inst.id,
+      slot: inst.slot,
+      logs: inst.logs,
+      onExit: (code, reason) => this.onExit(inst, code, reason),
     });
+    inst.child = launched.child;
+    if (launched.error) this.onExit(inst, null, launched.error);
   }
 
   private onExit(inst: Instance, code: number | null, reason: string): void {
@@ -369,17 +345,7 @@ export class LocalRuntime implements Runtime {
 
   private async stopInstance(inst: Instance, killAfterMs: number): Promise<void> {
     inst.stopping = true;
-    const child = inst.child;
-    if (child && inst.state === 'running') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      });
-    }
+    if (inst.child && inst.state === 'running') await terminate(inst.child, killAfterMs);
     this.instances.delete(keyOf(inst.spec.versionId, inst.slot));
   }
 

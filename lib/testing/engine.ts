@@ -1,9 +1,8 @@
 /**
- * Helpers for the engine's unit tests (not part of the public engine API).
+ * Helpers for the engine's unit tests: hooks to plan with, and a paper run of a plan that checks the safety properties every plan must have.
  */
 import { expect } from 'vitest';
-import { AppError, type ErrorCode } from '../errors/app-error';
-import type { Hooks, Plan, Step } from './types';
+import type { Hooks, Plan, Step } from '../engine';
 
 export const NO_HOOKS: Hooks = { pre: [], post: [] };
 
@@ -15,23 +14,7 @@ export const TWO_HOOKS: Hooks = {
   post: [{ name: 'smoke-test', type: 'http', url: 'http://localhost/smoke', timeoutSeconds: 60 }],
 };
 
-/** The AppError `fn` throws; fails the test if it throws nothing or something else. */
-function appErrorOf(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected an AppError, but nothing was thrown');
-}
-
-export function expectAppError(fn: () => unknown, code: ErrorCode, message: string | RegExp): AppError {
-  const error = appErrorOf(fn);
-  expect(error.code).toBe(code);
-  expect(error.message).toMatch(message);
-  return error;
-}
+export { appErrorOf, expectAppError } from './app-error';
 
 export function kinds(steps: Step[]): string[] {
   return steps.map((s) => s.kind);
