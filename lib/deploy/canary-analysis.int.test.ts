@@ -215,15 +215,18 @@ describe('canary analysis on real demo-service processes', () => {
 
     const refused = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary' }, 'dev@x').catch((e: unknown) => e);
     expect(isAppError(refused) && refused.code).toBe('conflict');
-    expect((refused as Error).message).toMatch(/error budget of budget-svc is spent \(50 of 43\.2 min spent over 30 days \(SLO 99\.9%\)\); deploys are frozen/);
+    expect((refused as Error).message).toMatch(/^error budget gate: the error budget of budget-svc in production is spent \(50 of 43\.2 min spent over 30 days \(SLO 99\.9%\)\); deploys are frozen/);
     expect(await tdb.db.deployment.count({ where: { serviceId: svc.id, toVersion: { semver: '2.0.0' } } })).toBe(0);
 
-    const r = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary', override: true }, 'admin@x');
+    // Like every gate, it takes an override with a reason.
+    const bare = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary', override: true }, 'admin@x').catch((e: unknown) => e);
+    expect((bare as Error).message).toMatch(/^override: an override needs a reason/);
+    const r = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary', override: { reason: 'fix for the errors that spent it' } }, 'admin@x');
     if (r.dryRun) throw new Error('dry run');
     const events = await w.events(r.deployment.id);
-    const o = events.find((e) => e.type === 'budget_freeze_overridden')!;
+    const o = events.find((e) => e.type === 'gate_overridden')!;
     expect(o.actor).toBe('admin@x');
-    expect(o.message).toMatch(/Error-budget freeze overridden by admin@x: 50 of 43\.2 min spent/);
+    expect(o.message).toMatch(/^error budget gate overridden by admin@x \(fix for the errors that spent it\): the error budget of budget-svc in production is spent \(50 of 43\.2 min spent/);
     await tdb.db.deployment.update({ where: { id: r.deployment.id }, data: { control: { abort: { actor: 'test', reason: 'cleanup', markBad: false, at: Date.now() } } } });
     await drive(r.deployment.id, () => false);
   });

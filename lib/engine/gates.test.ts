@@ -15,6 +15,7 @@ describe('promotionGate', () => {
     ['replaced before its soak ended', { predecessor: staging, stints: [{ from: T - 90 * MIN, until: T - 80 * MIN, endedBy: 'deploy' as const }], versionBad: false }, false, /soaked 10 of 30/],
     ['rolled back there', { predecessor: staging, stints: [{ from: T - 90 * MIN, until: T - 10 * MIN, endedBy: 'rollback' as const }], versionBad: false }, false, /was rolled back in staging/],
     ['marked bad', { predecessor: staging, stints: [{ from: T - 90 * MIN, until: null, endedBy: null }], versionBad: true }, false, /marked bad/],
+    ['a clock slightly behind the worker that recorded it', { predecessor: { name: 'staging', soakMinutes: 0 }, stints: [{ from: T + 5_000, until: null, endedBy: null }], versionBad: false }, true, /^v2\.3\.0 succeeded in staging$/],
     ['no soak asked', { predecessor: { name: 'staging', soakMinutes: 0 }, stints: [{ from: T, until: null, endedBy: null }], versionBad: false }, true, /^v2\.3\.0 succeeded in staging$/],
   ])('%s', (_name, input, met, message) => {
     const g = promotionGate({ version: '2.3.0', now: T, ...input });

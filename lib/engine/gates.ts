@@ -59,7 +59,8 @@ export function promotionGate(input: {
   if (last.endedBy === 'rollback') {
     return { ...base, met: false, message: `${v} was rolled back in ${pred.name}`, details: { environment: pred.name } };
   }
-  const soakedMinutes = Math.floor(((last.until ?? input.now) - last.from) / 60_000);
+  // Never negative: the worker that recorded `from` may run on a clock slightly ahead of this one.
+  const soakedMinutes = Math.max(0, Math.floor(((last.until ?? input.now) - last.from) / 60_000));
   const details = { environment: pred.name, soakedMinutes, soakMinutes: pred.soakMinutes };
   if (soakedMinutes < pred.soakMinutes) {
     return { ...base, met: false, message: `${v} has soaked ${soakedMinutes} of ${pred.soakMinutes} min in ${pred.name}`, details };
