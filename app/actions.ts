@@ -5,7 +5,18 @@
  * Validation stays in lib/services (zod); errors come back as values with the API's code and
  * message so the UI can show them.
  */
-import { breakLease, controlDeployment, createDeployment, createRelease, createVersion, rollbackService, serviceContext } from '@/lib/services';
+import {
+  approveDeployment,
+  breakLease,
+  controlDeployment,
+  createDeployment,
+  createRelease,
+  createVersion,
+  promoteVersion,
+  rejectDeployment,
+  rollbackService,
+  serviceContext,
+} from '@/lib/services';
 import { currentUser, runGuarded, type ActionGuard } from '@/lib/auth/next';
 import type { Principal, Role } from '@/lib/auth/roles';
 import { assertMayOverrideFreeze } from '@/lib/auth/override';
@@ -40,6 +51,27 @@ export async function controlAction(deploymentId: string, action: string, input:
     .catch(() => null);
   return run({ role: 'deployer', action: `deployment.${String(action).slice(0, 20)}`, services: d ? [d.service.name] : [], mutation: true }, (p) =>
     controlDeployment(serviceContext(), deploymentId, action, input, p.actor),
+  );
+}
+
+export async function promoteAction(service: string, input: unknown) {
+  return run({ role: 'deployer', action: 'service.promote', services: [String(service)], mutation: !isDryRun(input) }, (p) => {
+    assertMayOverrideFreeze(p, input);
+    return promoteVersion(serviceContext(), service, input, p.actor);
+  });
+}
+
+async function serviceOf(deploymentId: string): Promise<string[]> {
+  const d = await serviceContext().db
+    .deployment.findUnique({ where: { id: isUuid(String(deploymentId)) ? String(deploymentId) : '00000000-0000-0000-0000-000000000000' }, select: { service: { select: { name: true } } } })
+    .catch(() => null);
+  return d ? [d.service.name] : [];
+}
+
+export async function decideAction(deploymentId: string, decision: 'approve' | 'reject', input: unknown) {
+  const decide = decision === 'reject' ? rejectDeployment : approveDeployment;
+  return run({ role: 'approver', action: `deployment.${decision === 'reject' ? 'reject' : 'approve'}`, services: await serviceOf(deploymentId), mutation: true }, (p) =>
+    decide(serviceContext(), deploymentId, input, p.actor),
   );
 }
 

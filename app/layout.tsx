@@ -5,6 +5,7 @@ import { Providers } from '@/components/providers';
 import { Nav } from '@/components/nav';
 import { UserMenu } from '@/components/auth/user-menu';
 import { currentUser } from '@/lib/auth/next';
+import { FreezeBanner } from '@/components/freeze-banner';
 
 export const metadata: Metadata = {
   title: 'Flightdeck',
@@ -30,6 +31,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <UserMenu />
             </div>
           </div>
+          {p && <FreezeBanner />}
         </header>
         <main id="main" className="mx-auto max-w-7xl px-6 py-6">
           <Providers me={me}>{children}</Providers>

@@ -7,6 +7,7 @@ const LINKS = [
   { href: '/', label: 'Overview' },
   { href: '/changes', label: 'What changed' },
   { href: '/releases', label: 'Releases' },
+  { href: '/approvals', label: 'Approvals' },
 ];
 
 export function Nav({ extra = [] }: { extra?: Array<{ href: string; label: string }> }) {

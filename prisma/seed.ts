@@ -1,11 +1,25 @@
 /**
- * The demo a newcomer sees on `npm start`: services with dependencies and several versions,
- * made live through real deployments (so history and runtime agree), then a canary of
- * payment-gateway v2.3.0 — which errors on 5 % of requests — that the analysis aborts and
- * marks bad — a canary that must never reach full traffic.
+ * The demo a newcomer sees on `npm start`: two environments (staging, then a protected
+ * production), services with dependencies and several versions, made live through real
+ * deployments (so history and runtime agree) — first in staging, then promoted to production —
+ * and a canary of payment-gateway v2.3.0 in staging — which errors on 5 % of requests — that the
+ * analysis aborts and marks bad before it ever reaches production.
  */
 import type { Db } from '../lib/db/client';
-import { createRelease, createService, createVersion, createDeployment, getDeployment, getRelease, type ServiceContext } from '../lib/services';
+import {
+  createDeployment,
+  createEnvironment,
+  createRelease,
+  createService,
+  createVersion,
+  getDeployment,
+  getRelease,
+  updateEnvironment,
+  type ServiceContext,
+} from '../lib/services';
+
+/** Where the demo deploys first, and where it promotes to. */
+export const DEMO_ENVIRONMENTS = { first: 'staging', then: 'production' } as const;
 
 const ACTOR = 'demo-seed';
 // Every demo service is the bundled demo service; each version's config sets its behaviour.
@@ -70,8 +84,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   throw new Error('demo seed: timed out waiting for a deployment');
 }
 
-/** Register the demo's services and versions (fast). */
+/** Register the demo's environments, services and versions (fast). */
 export async function seedCatalog(ctx: ServiceContext): Promise<void> {
+  // The migration made "production" (order 0); staging goes before it.
+  await updateEnvironment(ctx.db, 'production', { order: 20, description: 'What customers use. Protected once the demo history is in place.' }, ACTOR);
+  await createEnvironment(ctx.db, { name: 'staging', order: 10, description: 'Every version goes here first.', soakMinutes: 0 }, ACTOR);
   for (const s of SERVICES) {
     const { versions, ...rest } = s;
     await createService(ctx.db, { ...rest, template, health: { intervalSeconds: 2, gracePeriodSeconds: 60 } }, ACTOR);
@@ -79,25 +96,27 @@ export async function seedCatalog(ctx: ServiceContext): Promise<void> {
   }
 }
 
-/** Make the first versions live through a release, then play payment-gateway's history. */
+/**
+ * Make the first versions live through a release in staging, promote them to production, move
+ * payment-gateway to v2.2.0 in both, then send v2.3.0 out as a canary in staging. Production is
+ * protected (one approval) once its history is in place.
+ */
 export async function seedHistory(ctx: ServiceContext, log: (m: string) => void): Promise<void> {
-  const first = await createRelease(
-    ctx,
-    {
-      items: SERVICES.map((s) => ({ service: s.name, version: typeof s.versions[0] === 'string' ? s.versions[0] : s.versions[0].version })),
-      strategy: 'rolling',
-    },
-    ACTOR,
-  );
-  log(`demo: release ${first.id} deploys the first version of every service, in dependency order`);
-  await waitFor(async () => (await getRelease(ctx.db, first.id)).state !== 'running', 10 * 60_000);
-  const deploy = async (version: string, strategy?: string) => {
-    const r = await createDeployment(ctx, 'payment-gateway', { version, strategy }, ACTOR);
+  const items = SERVICES.map((s) => ({ service: s.name, version: typeof s.versions[0] === 'string' ? s.versions[0] : s.versions[0].version }));
+  for (const environment of [DEMO_ENVIRONMENTS.first, DEMO_ENVIRONMENTS.then]) {
+    const release = await createRelease(ctx, { items, strategy: 'rolling', environment }, ACTOR);
+    log(`demo: release ${release.id} deploys the first version of every service to ${environment}, in dependency order`);
+    await waitFor(async () => (await getRelease(ctx.db, release.id)).state !== 'running', 10 * 60_000);
+  }
+  const deploy = async (version: string, environment: string, strategy?: string) => {
+    const r = await createDeployment(ctx, 'payment-gateway', { version, strategy, environment }, ACTOR);
     if (r.dryRun) return;
     await waitFor(async () => ['succeeded', 'failed', 'aborted'].includes((await getDeployment(ctx.db, r.deployment.id)).state), 10 * 60_000);
   };
-  await deploy('2.2.0', 'rolling');
-  log('demo: payment-gateway v2.3.0 goes out as a canary; its 5 % errors should abort it');
-  await deploy('2.3.0');
+  await deploy('2.2.0', DEMO_ENVIRONMENTS.first, 'rolling');
+  await deploy('2.2.0', DEMO_ENVIRONMENTS.then, 'rolling');
+  await updateEnvironment(ctx.db, DEMO_ENVIRONMENTS.then, { protected: true, requiredApprovals: 1 }, ACTOR);
+  log('demo: payment-gateway v2.3.0 goes out to staging as a canary; its 5 % errors should abort it');
+  await deploy('2.3.0', DEMO_ENVIRONMENTS.first);
   log('demo: seeded');
 }

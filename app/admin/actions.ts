@@ -1,9 +1,9 @@
 'use server';
 
-import { serviceContext } from '@/lib/services';
 import { revalidatePath } from 'next/cache';
 import { guardedAction, type ActionState } from '@/lib/auth/next';
 import { createApiToken, createUser, revokeApiToken, updateUser } from '@/lib/auth/users';
+import { createEnvironment, createFreezeWindow, deleteFreezeWindow, serviceContext, updateEnvironment } from '@/lib/services';
 
 const list = (v: FormDataEntryValue | null) =>
   String(v ?? '')
@@ -46,5 +46,61 @@ export const createTokenAction = guardedAction('admin', 'token.create', async (p
 export const revokeTokenAction = guardedAction('admin', 'token.revoke', async (p, form: FormData): Promise<ActionState> => {
   await revokeApiToken(serviceContext().db, String(form.get('id') ?? ''), p.actor);
   revalidatePath('/admin/tokens');
+  return { ok: true };
+});
+
+function environmentFields(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const int = (k: string) => {
+    const v = form.get(k);
+    if (v !== null && String(v) !== '') out[k] = Number(v);
+  };
+  int('order');
+  int('soakMinutes');
+  int('requiredApprovals');
+  if (form.has('protected')) out.protected = form.get('protected') === 'true';
+  if (form.has('strategy')) out.strategy = String(form.get('strategy')) || null;
+  return out;
+}
+
+export const createEnvironmentAction = guardedAction('admin', 'environment.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
+  const e = await createEnvironment(serviceContext().db, { name: String(form.get('name') ?? ''), ...environmentFields(form) }, p.actor);
+  revalidatePath('/admin/environments');
+  return { ok: true, message: `created ${e.name}` };
+});
+
+export const updateEnvironmentAction = guardedAction('admin', 'environment.update', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
+  const e = await updateEnvironment(serviceContext().db, String(form.get('name') ?? ''), environmentFields(form), p.actor);
+  revalidatePath('/admin/environments');
+  return { ok: true, message: `saved ${e.name}` };
+});
+
+/** A datetime-local value is read as UTC (the form says so). */
+const utc = (v: FormDataEntryValue | null) => (v && String(v) ? `${String(v)}${String(v).length === 16 ? ':00' : ''}Z` : undefined);
+
+export const createFreezeWindowAction = guardedAction('admin', 'freeze.create', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
+  const duration = form.get('durationMinutes');
+  const w = await createFreezeWindow(
+    serviceContext().db,
+    {
+      reason: String(form.get('reason') ?? ''),
+      startsAt: utc(form.get('startsAt')),
+      endsAt: utc(form.get('endsAt')),
+      cron: String(form.get('cron') ?? '') || undefined,
+      durationMinutes: duration && String(duration) ? Number(duration) : undefined,
+      timeZone: String(form.get('timeZone') ?? '') || 'UTC',
+      environments: list(form.get('environments')),
+      services: list(form.get('services')),
+    },
+    p.actor,
+    Date.now(),
+  );
+  revalidatePath('/admin/freeze-windows');
+  return { ok: true, message: `added: ${w.reason}` };
+});
+
+export const deleteFreezeWindowAction = guardedAction('admin', 'freeze.delete', async (p, form: FormData): Promise<ActionState> => {
+  await deleteFreezeWindow(serviceContext().db, String(form.get('id') ?? ''), p.actor);
+  revalidatePath('/admin/freeze-windows');
   return { ok: true };
 });

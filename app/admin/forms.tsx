@@ -33,6 +33,7 @@ export function CreateUserForm({ action }: { action: Action }) {
       <select name="role" defaultValue="viewer" className={input}>
         <option value="viewer">viewer</option>
         <option value="deployer">deployer</option>
+        <option value="approver">approver</option>
         <option value="admin">admin</option>
       </select>
       <input name="serviceScope" placeholder="scope: svc-a, svc-b (deployers)" className={input} />
@@ -54,6 +55,7 @@ export function UpdateUserForm({ action, id, role, scope, disabled }: { action: 
       <select name="role" defaultValue={role} className={input}>
         <option value="viewer">viewer</option>
         <option value="deployer">deployer</option>
+        <option value="approver">approver</option>
         <option value="admin">admin</option>
       </select>
       <input name="serviceScope" defaultValue={scope} placeholder="scope" className={input} />
@@ -77,12 +79,109 @@ export function CreateTokenForm({ action }: { action: Action }) {
       <select name="role" defaultValue="deployer" className={input}>
         <option value="viewer">viewer</option>
         <option value="deployer">deployer</option>
+        <option value="approver">approver</option>
         <option value="admin">admin</option>
       </select>
       <input name="serviceScope" placeholder="scope: svc-a, svc-b (deployers)" className={input} />
       <input name="expiresInDays" type="number" min={1} placeholder="expires in days" className={input} />
       <button disabled={pending} className={button}>
         Create token
+      </button>
+      <div className="w-full">
+        <Result state={state} />
+      </div>
+    </form>
+  );
+}
+
+export function EnvironmentForm({ action, initial }: { action: Action; initial?: { name: string; order: number; protected: boolean; requiredApprovals: number; soakMinutes: number; strategy: string | null } }) {
+  const [state, run, pending] = useActionState(action, undefined);
+  const id = initial ? `env-${initial.name}` : 'env-new';
+  return (
+    <form action={run} className="flex flex-wrap items-end gap-2" data-testid={initial ? `edit-environment-${initial.name}` : 'create-environment'}>
+      {initial ? <input type="hidden" name="name" value={initial.name} /> : (
+        <label className="text-xs" htmlFor={`${id}-name`}>
+          Name
+          <input id={`${id}-name`} name="name" placeholder="staging" required className={`${input} block`} />
+        </label>
+      )}
+      <label className="text-xs" htmlFor={`${id}-order`}>
+        Order
+        <input id={`${id}-order`} name="order" type="number" min={0} required defaultValue={initial?.order} className={`${input} block w-24`} />
+      </label>
+      <label className="text-xs" htmlFor={`${id}-soak`}>
+        Soak (min)
+        <input id={`${id}-soak`} name="soakMinutes" type="number" min={0} defaultValue={initial?.soakMinutes ?? 0} className={`${input} block w-24`} />
+      </label>
+      <label className="text-xs" htmlFor={`${id}-protected`}>
+        Protected
+        <select id={`${id}-protected`} name="protected" defaultValue={String(initial?.protected ?? false)} className={`${input} block`}>
+          <option value="false">no</option>
+          <option value="true">yes: approvals needed</option>
+        </select>
+      </label>
+      <label className="text-xs" htmlFor={`${id}-approvals`}>
+        Approvals
+        <input id={`${id}-approvals`} name="requiredApprovals" type="number" min={0} max={10} defaultValue={initial?.requiredApprovals ?? 0} className={`${input} block w-20`} />
+      </label>
+      <label className="text-xs" htmlFor={`${id}-strategy`}>
+        Promotion strategy
+        <select id={`${id}-strategy`} name="strategy" defaultValue={initial?.strategy ?? ''} className={`${input} block`}>
+          <option value="">service default</option>
+          <option value="rolling">rolling</option>
+          <option value="blue-green">blue-green</option>
+          <option value="canary">canary</option>
+          <option value="recreate">recreate</option>
+        </select>
+      </label>
+      <button disabled={pending} className={button}>
+        {initial ? 'Save' : 'Create environment'}
+      </button>
+      <div className="w-full">
+        <Result state={state} />
+      </div>
+    </form>
+  );
+}
+
+export function FreezeWindowForm({ action, environments }: { action: Action; environments: string[] }) {
+  const [state, run, pending] = useActionState(action, undefined);
+  return (
+    <form action={run} className="flex flex-wrap items-end gap-2" data-testid="create-freeze">
+      <label className="text-xs" htmlFor="freeze-reason">
+        Reason
+        <input id="freeze-reason" name="reason" required placeholder="Black Friday" className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-start">
+        From (one-off, UTC)
+        <input id="freeze-start" name="startsAt" type="datetime-local" className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-end">
+        Until
+        <input id="freeze-end" name="endsAt" type="datetime-local" className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-cron">
+        or cron (recurring)
+        <input id="freeze-cron" name="cron" placeholder="0 17 * * 5" className={`${input} block w-32`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-duration">
+        for (min)
+        <input id="freeze-duration" name="durationMinutes" type="number" min={1} className={`${input} block w-24`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-tz">
+        Time zone
+        <input id="freeze-tz" name="timeZone" defaultValue="UTC" className={`${input} block w-36`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-envs">
+        Environments (empty: all)
+        <input id="freeze-envs" name="environments" placeholder={environments.join(', ')} className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="freeze-services">
+        Services (empty: all)
+        <input id="freeze-services" name="services" placeholder="svc-a, svc-b" className={`${input} block`} />
+      </label>
+      <button disabled={pending} className={button}>
+        Add freeze window
       </button>
       <div className="w-full">
         <Result state={state} />

@@ -9,7 +9,7 @@ import { InlineError } from '../ui/states';
 import { useMay } from '../auth/permissions';
 
 /** Admins only: take a stuck lease from its worker, after saying what that does. */
-export function BreakLeaseButton({ service, owner }: { service: string; owner: string | null }) {
+export function BreakLeaseButton({ service, environment, owner }: { service: string; environment?: string; owner: string | null }) {
   const router = useRouter();
   const may = useMay('admin', service);
   const [open, setOpen] = useState(false);
@@ -18,7 +18,7 @@ export function BreakLeaseButton({ service, owner }: { service: string; owner: s
   if (!may) return null;
   const confirm = async () => {
     setBusy(true);
-    const r = await breakLeaseAction(service, {});
+    const r = await breakLeaseAction(service, { environment });
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setOpen(false);

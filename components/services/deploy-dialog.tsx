@@ -7,6 +7,7 @@ import { deployAction } from '@/app/actions';
 import type { createDeployment } from '@/lib/services';
 import { STRATEGIES, type StrategyName } from '@/lib/engine/constants';
 import type { DeploymentParamsInput } from '@/lib/engine/deployment-params';
+import { GateList, gatesPass } from './gates';
 import { Button } from '../ui/button';
 import { Dialog } from '../ui/dialog';
 import { InlineError } from '../ui/states';
@@ -39,7 +40,8 @@ function fmtRange(r: { min: number; max: number }): string {
 }
 
 /** Deploy: choose version, strategy and parameters; see the plan and its preflight; then confirm. */
-export function DeployDialog({ service, versions, defaults }: { service: string; versions: VersionOption[]; defaults: ServiceDefaults }) {
+export function DeployDialog({ service, environment, versions, defaults }: { service: string; environment?: string; versions: VersionOption[]; defaults: ServiceDefaults }) {
+  const [override, setOverride] = useState('');
   const router = useRouter();
   const qc = useQueryClient();
   const candidates = versions.filter((v) => !v.live);
@@ -83,7 +85,7 @@ export function DeployDialog({ service, versions, defaults }: { service: string;
     const p = request();
     if (!p) return;
     setBusy(true);
-    const r = await deployAction(service, { version, strategy, ...p, dryRun: true, force });
+    const r = await deployAction(service, { version, strategy, ...p, dryRun: true, force, environment });
     setBusy(false);
     if (!r.ok) setError(r.error);
     else if (r.data.dryRun) setPlan(r.data);
@@ -94,7 +96,7 @@ export function DeployDialog({ service, versions, defaults }: { service: string;
     if (!p) return;
     setBusy(true);
     setError(null);
-    const r = await deployAction(service, { version, strategy, ...p, force });
+    const r = await deployAction(service, { version, strategy, ...p, force, environment, ...(override.trim() ? { override: { reason: override.trim() } } : {}) });
     setBusy(false);
     if (!r.ok) return setError(r.error);
     if (r.data.dryRun) return;
@@ -117,7 +119,7 @@ export function DeployDialog({ service, versions, defaults }: { service: string;
       <Button variant="primary" onClick={() => setOpen(true)} disabled={candidates.length === 0} data-testid="deploy-open" title={candidates.length === 0 ? 'register a version first' : undefined}>
         Deploy…
       </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title={`Deploy ${service}`} testId="deploy-dialog" wide>
+      <Dialog open={open} onClose={() => setOpen(false)} title={`Deploy ${service}${environment ? ` to ${environment}` : ""}`} testId="deploy-dialog" wide>
         <div className="grid grid-cols-2 gap-3 text-sm">
           <label className="space-y-1">
             <span className="text-xs font-medium text-zinc-500">Version</span>
@@ -181,13 +183,14 @@ export function DeployDialog({ service, versions, defaults }: { service: string;
         </div>
         <InlineError error={error} />
         {plan && <PlanPreview plan={plan} />}
+        {plan && <GateList gates={plan.gates} override={override} onOverride={setOverride} />}
         <div className="mt-4 flex justify-end gap-2">
           <Button onClick={() => setOpen(false)}>Cancel</Button>
           <Button onClick={preview} disabled={busy || !version} data-testid="deploy-preview">
             {busy && !plan ? 'Planning…' : 'Preview plan'}
           </Button>
-          <Button variant="primary" onClick={confirm} disabled={busy || !plan || !plan.preview.preflight.ok} data-testid="deploy-confirm">
-            {plan ? `Deploy v${plan.to} (${plan.preview.strategy})` : 'Deploy'}
+          <Button variant="primary" onClick={confirm} disabled={busy || !plan || !plan.preview.preflight.ok || !gatesPass(plan.gates, override)} data-testid="deploy-confirm">
+            {plan ? `Deploy v${plan.to} to ${plan.environment} (${plan.preview.strategy})` : 'Deploy'}
           </Button>
         </div>
       </Dialog>

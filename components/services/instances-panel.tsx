@@ -7,13 +7,23 @@ import { StateBadge } from '../ui/badge';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { Ago } from '../ui/time';
 
-type Instances = { service: string; available: boolean; instances: InstanceView[] };
+type Instances = { service: string; environment: string; runtime: string | null; available: boolean; instances: InstanceView[] };
 
 /** Instances with health, rotation weight, restarts and their last log lines; refreshed every 2 s. */
-export function InstancesPanel({ service, lines = 3, highlight }: { service: string; lines?: number; highlight?: { version: string; label: string } }) {
+export function InstancesPanel({
+  service,
+  environment,
+  lines = 3,
+  highlight,
+}: {
+  service: string;
+  environment?: string;
+  lines?: number;
+  highlight?: { version: string; label: string };
+}) {
   const q = useQuery({
-    queryKey: ['instances', service, lines],
-    queryFn: () => getJson<Instances>(`/api/v1/services/${service}/instances?lines=${lines}`),
+    queryKey: ['instances', service, environment ?? '', lines],
+    queryFn: () => getJson<Instances>(`/api/v1/services/${service}/instances?lines=${lines}${environment ? `&environment=${encodeURIComponent(environment)}` : ''}`),
     refetchInterval: 2000,
   });
   if (q.isPending) return <Loading what="instances" />;

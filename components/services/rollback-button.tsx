@@ -22,7 +22,18 @@ type RollbackPlan = {
  * run: target version, abort-in-flight or a fast deployment, versions skipped as bad), the
  * confirmation says it in words, and confirming does it.
  */
-export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { service: string; size?: 'sm' | 'md'; label?: string }) {
+export function RollbackButton({
+  service,
+  environment,
+  size = 'sm',
+  label = 'Roll back',
+}: {
+  service: string;
+  /** The environment to roll back in (the first one when absent). */
+  environment?: string;
+  size?: 'sm' | 'md';
+  label?: string;
+}) {
   const router = useRouter();
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
@@ -35,7 +46,7 @@ export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { 
     setOpen(true);
     setPlan(null);
     setError(null);
-    const r = (await rollbackAction(service, { dryRun: true })) as ActionResult<RollbackPlan>;
+    const r = (await rollbackAction(service, { dryRun: true, environment })) as ActionResult<RollbackPlan>;
     if (r.ok) setPlan(r.data);
     else setError(r.error);
   };
@@ -43,7 +54,7 @@ export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { 
   const confirm = async () => {
     setBusy(true);
     setError(null);
-    const r = (await rollbackAction(service, {})) as ActionResult<RollbackPlan>;
+    const r = (await rollbackAction(service, { environment })) as ActionResult<RollbackPlan>;
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setOpen(false);
@@ -56,10 +67,10 @@ export function RollbackButton({ service, size = 'sm', label = 'Roll back' }: { 
   if (!may) return null;
   return (
     <>
-      <Button variant="danger" size={size} onClick={start} data-testid={`rollback-${service}`} aria-haspopup="dialog">
+      <Button variant="danger" size={size} onClick={start} data-testid={environment ? `rollback-${service}-${environment}` : `rollback-${service}`} aria-haspopup="dialog">
         {label}
       </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title={`Roll back ${service}?`} testId="rollback-dialog">
+      <Dialog open={open} onClose={() => setOpen(false)} title={`Roll back ${service}${environment ? ` in ${environment}` : ""}?`} testId="rollback-dialog">
         {!plan && !error && <p className="text-sm text-zinc-500">Working out the rollback target…</p>}
         {plan && (
           <div className="space-y-2 text-sm" data-testid="rollback-plan">

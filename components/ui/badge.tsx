@@ -18,6 +18,7 @@ export function Badge({ tone = 'zinc', children, testId, title }: { tone?: Tone;
 }
 
 const STATE_TONE: Record<string, Tone> = {
+  awaiting_approval: 'violet',
   queued: 'zinc',
   running: 'blue',
   paused: 'violet',

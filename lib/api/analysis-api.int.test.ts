@@ -64,7 +64,8 @@ describe('canary analysis API', () => {
     await tdb.db.lease.deleteMany({});
     const v1 = await tdb.db.version.findFirstOrThrow({ where: { semver: '1.0.0' } });
     const svc = await tdb.db.service.findUniqueOrThrow({ where: { name: 'shop' } });
-    await tdb.db.releaseHistory.create({ data: { serviceId: svc.id, versionId: v1.id, from: new Date() } });
+    const env = await tdb.db.environment.findFirstOrThrow({ orderBy: { order: 'asc' } });
+    await tdb.db.releaseHistory.create({ data: { serviceId: svc.id, environmentId: env.id, versionId: v1.id, from: new Date() } });
     await tdb.db.service.update({ where: { id: svc.id }, data: { budgetFreeze: false } });
     const r = await call(D, 'POST', { name: 'shop' }, { version: '1.1.0', strategy: 'canary', params: { steps: [20] }, analysis: { minSamples: 30, windowSeconds: 60 } });
     expect(r.status).toBe(202);

@@ -18,15 +18,12 @@ import {
 } from '../services/schemas';
 import {
   analysisSchema,
-  changeSchema,
   deploymentSchema,
   dryRunSchema,
   errorBudgetSchema,
   eventSchema,
-  instancesSchema,
-  leaseBreakSchema,
+  gateSchema,
   leaseSchema,
-  overviewSchema,
   previewSchema,
   releaseSchema,
   rollbackResultSchema,
@@ -35,6 +32,18 @@ import {
   serviceSchema,
   versionSchema,
 } from '../services/responses';
+import { changeSchema, instancesSchema, leaseBreakSchema, overviewSchema } from '../services/responses-panel';
+import {
+  approvalsSchema,
+  environmentDetailSchema,
+  environmentListSchema,
+  environmentSchema,
+  freezeDeletedSchema,
+  freezeListSchema,
+  freezeWindowSchema,
+  promoteResultSchema,
+} from '../services/environment-responses';
+import { createEnvironmentSchema, createFreezeWindowSchema, decisionSchema, promoteSchema, updateEnvironmentSchema } from '../services/environment-schemas';
 import { createTokenSchema, createUserSchema, loginSchema, updateUserSchema } from '../auth/schemas';
 import type { Role } from '../auth/roles';
 import {
@@ -67,6 +76,9 @@ const COMPONENTS: Array<[string, z.ZodType]> = [
   ['Event', eventSchema],
   ['Release', releaseSchema],
   ['Change', changeSchema],
+  ['Gate', gateSchema],
+  ['Environment', environmentSchema],
+  ['FreezeWindow', freezeWindowSchema],
   ['User', userSchema],
   ['ApiToken', tokenSchema],
   ['AuditEntry', auditEntrySchema],
@@ -122,12 +134,14 @@ interface Op {
   query?: Array<{ name: string; schema: Record<string, unknown>; description: string }>;
 }
 
+const ENV = { name: 'environment', schema: { type: 'string' }, description: 'the environment (default: the first)' };
+
 const list = <K extends string>(key: K, item: z.ZodType) => z.strictObject({ [key]: z.array(item) } as Record<K, z.ZodArray<z.ZodType>>);
 
 const OPS: Op[] = [
-  { method: 'get', path: '/api/v1/services', summary: 'List services with live version and deployment in flight', role: 'viewer', ok: 200, response: list('services', serviceListItemSchema) },
+  { method: 'get', path: '/api/v1/services', summary: 'List services with live version and deployment in flight, per environment', role: 'viewer', ok: 200, response: list('services', serviceListItemSchema), query: [ENV] },
   { method: 'post', path: '/api/v1/services', summary: 'Register a service', role: 'admin', body: createServiceSchema, ok: 201, response: serviceSchema },
-  { method: 'get', path: '/api/v1/services/{name}', summary: 'A service, with its router address', role: 'viewer', ok: 200, response: serviceDetailSchema },
+  { method: 'get', path: '/api/v1/services/{name}', summary: 'A service in one environment, with its router address', role: 'viewer', ok: 200, response: serviceDetailSchema, query: [ENV] },
   { method: 'patch', path: '/api/v1/services/{name}', summary: 'Change a service', role: 'admin', body: updateServiceSchema, ok: 200, response: serviceSchema },
   { method: 'get', path: '/api/v1/services/{name}/versions', summary: 'Versions, newest first', role: 'viewer', ok: 200, response: list('versions', versionSchema) },
   { method: 'post', path: '/api/v1/services/{name}/versions', summary: 'Register a version (immutable)', role: 'deployer', body: createVersionSchema, ok: 201, response: versionSchema },
@@ -172,7 +186,7 @@ const OPS: Op[] = [
   },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', role: 'viewer', ok: 200, response: openApiResponseSchema },
   { method: 'get', path: '/api/v1/deployments/{id}/analysis', summary: 'Canary analysis: series per metric, samples vs minimum, time left, running verdict', role: 'viewer', ok: 200, response: analysisSchema },
-  { method: 'get', path: '/api/v1/services/{name}/error-budget', summary: 'SLO error budget spent and left over 30 days', role: 'viewer', ok: 200, response: errorBudgetSchema },
+  { method: 'get', path: '/api/v1/services/{name}/error-budget', summary: 'SLO error budget spent and left over 30 days, in one environment', role: 'viewer', ok: 200, response: errorBudgetSchema, query: [ENV] },
   {
     method: 'get',
     path: '/api/v1/services/{name}/instances',
@@ -180,7 +194,7 @@ const OPS: Op[] = [
     role: 'viewer',
     ok: 200,
     response: instancesSchema,
-    query: [{ name: 'lines', schema: { type: 'integer', minimum: 0, maximum: 200 }, description: 'log lines per instance, default 5' }],
+    query: [{ name: 'lines', schema: { type: 'integer', minimum: 0, maximum: 200 }, description: 'log lines per instance, default 5' }, ENV],
   },
   { method: 'get', path: '/api/v1/overview', summary: 'Every service: health, traffic, error budget, deployment in flight, rollback target', role: 'viewer', ok: 200, response: overviewSchema },
   {
@@ -192,11 +206,23 @@ const OPS: Op[] = [
     response: list('changes', changeSchema),
     query: [
       { name: 'service', schema: { type: 'string' }, description: 'only this service' },
+      { name: 'environment', schema: { type: 'string' }, description: 'only deployments in this environment' },
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500 }, description: 'default 100' },
     ],
   },
   { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first', role: 'viewer', ok: 200, response: list('releases', releaseSchema) },
   { method: 'post', path: '/api/v1/services/{name}/lease/break', summary: "Take a stuck service's lease from its worker; the next worker resumes the deployment", role: 'admin', ok: 200, response: leaseBreakSchema },
+  { method: 'get', path: '/api/v1/environments', summary: 'Environments in order; the first is where calls naming none go', role: 'viewer', ok: 200, response: environmentListSchema },
+  { method: 'post', path: '/api/v1/environments', summary: 'Create an environment (a duplicate order is 422, a duplicate name 409)', role: 'admin', body: createEnvironmentSchema, ok: 201, response: environmentSchema },
+  { method: 'get', path: '/api/v1/environments/{name}', summary: 'An environment, with the ones before and after it', role: 'viewer', ok: 200, response: environmentDetailSchema },
+  { method: 'patch', path: '/api/v1/environments/{name}', summary: 'Change order, protection, approvals, soak, promotion strategy, runtime settings', role: 'admin', body: updateEnvironmentSchema, ok: 200, response: environmentSchema },
+  { method: 'get', path: '/api/v1/freeze-windows', summary: 'Freeze windows, and the frozen periods of the next 14 days (overlaps merged)', role: 'viewer', ok: 200, response: freezeListSchema },
+  { method: 'post', path: '/api/v1/freeze-windows', summary: 'Add a one-off or recurring (cron) freeze window; rollbacks are never frozen', role: 'admin', body: createFreezeWindowSchema, ok: 201, response: freezeWindowSchema },
+  { method: 'delete', path: '/api/v1/freeze-windows/{id}', summary: 'Delete a freeze window', role: 'admin', ok: 200, response: freezeDeletedSchema },
+  { method: 'post', path: '/api/v1/services/{name}/promote', summary: 'Promote a version to the next environment, with the strategy configured there', role: 'deployer', body: promoteSchema, ok: 202, response: promoteResultSchema, also: [{ status: 200, description: 'dryRun: the plan and gates', response: promoteResultSchema }] },
+  { method: 'post', path: '/api/v1/deployments/{id}/approve', summary: 'Approve a deployment waiting for approval (approvers, never its requester)', role: 'approver', body: decisionSchema, ok: 200, response: deploymentSchema },
+  { method: 'post', path: '/api/v1/deployments/{id}/reject', summary: 'Reject a deployment waiting for approval: it ends', role: 'approver', body: decisionSchema, ok: 200, response: deploymentSchema },
+  { method: 'get', path: '/api/v1/approvals', summary: 'The approvals inbox: deployments waiting for approval, and whether the caller may decide', role: 'viewer', ok: 200, response: approvalsSchema },
   { method: 'get', path: '/api/health', summary: 'Liveness and the database (503 when it is unreachable)', role: 'public', ok: 200, response: healthResponseSchema },
 ];
 

@@ -39,6 +39,14 @@ import * as login from '@/app/api/v1/auth/login/route';
 import * as logout from '@/app/api/v1/auth/logout/route';
 import * as openapi from '@/app/api/v1/openapi.json/route';
 import * as health from '@/app/api/health/route';
+import * as environments from '@/app/api/v1/environments/route';
+import * as environmentRoute from '@/app/api/v1/environments/[name]/route';
+import * as freezeWindows from '@/app/api/v1/freeze-windows/route';
+import * as freezeWindow from '@/app/api/v1/freeze-windows/[id]/route';
+import * as promote from '@/app/api/v1/services/[name]/promote/route';
+import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
+import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
+import * as approvals from '@/app/api/v1/approvals/route';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -148,7 +156,7 @@ describe('every answer matches its documented schema', () => {
 
   it('overview and what changed', async () => {
     const o = await call(overview.GET, 'GET', '/api/v1/overview');
-    expect(o.body.services.find((s: { name: string }) => s.name === 'shop').activeDeployment).not.toBeNull();
+    expect(o.body.services.find((s: { name: string }) => s.name === 'shop').cells[0].activeDeployment).not.toBeNull();
     const c = await call(changes.GET, 'GET', '/api/v1/changes');
     expect(new Set(c.body.changes.map((x: { kind: string }) => x.kind))).toEqual(new Set(['deploy', 'rollback', 'version', 'service', 'config']));
   });
@@ -171,6 +179,29 @@ describe('every answer matches its documented schema', () => {
     const body = await res.json();
     expect(documentedResponse('GET', '/api/health', res.status)!.safeParse(body).success, JSON.stringify(body)).toBe(true);
     answered.add(`GET /api/health ${res.status}`);
+  });
+
+  it('environments, freeze windows, promotion, approvals', async () => {
+    await call(environments.GET, 'GET', '/api/v1/environments');
+    await call(environmentRoute.PATCH, 'PATCH', '/api/v1/environments/{name}', { params: { name: 'production' }, body: { order: 20 } });
+    await call(environments.POST, 'POST', '/api/v1/environments', { body: { name: 'staging', order: 10 } });
+    await call(environmentRoute.GET, 'GET', '/api/v1/environments/{name}', { params: { name: 'production' } });
+    const win = await call(freezeWindows.POST, 'POST', '/api/v1/freeze-windows', { body: { reason: 'holidays', cron: '0 0 24 12 *', durationMinutes: 1440, timeZone: 'Europe/Berlin' } });
+    await call(freezeWindows.GET, 'GET', '/api/v1/freeze-windows');
+    await call(freezeWindow.DELETE, 'DELETE', '/api/v1/freeze-windows/{id}', { params: { id: win.body.id } });
+    await w.service({ name: 'promo', replicas: 1 }, ['1.0.0']);
+    await w.deploy('promo', { version: '1.0.0', strategy: 'rolling', environment: 'staging' });
+    const dry = await call(promote.POST, 'POST', '/api/v1/services/{name}/promote', { params: { name: 'promo' }, body: { to: 'production', dryRun: true } });
+    expect(dry.status).toBe(200);
+    await call(environmentRoute.PATCH, 'PATCH', '/api/v1/environments/{name}', { params: { name: 'production' }, body: { protected: true, requiredApprovals: 1 } });
+    const p = await call(promote.POST, 'POST', '/api/v1/services/{name}/promote', { params: { name: 'promo' }, body: { version: '1.0.0' } });
+    expect(p.body.deployment.state).toBe('awaiting_approval');
+    const approver = await createTestToken(tdb.db, 'approver', { name: 'dana' });
+    const inbox = await call(approvals.GET, 'GET', '/api/v1/approvals', { headers: { authorization: `Bearer ${approver}` } });
+    expect(inbox.body.approvals[0].mayDecide).toBe(true);
+    await call(reject.POST, 'POST', '/api/v1/deployments/{id}/reject', { params: { id: p.body.deployment.id }, body: { comment: 'no' }, headers: { authorization: `Bearer ${approver}` } });
+    const again = await call(promote.POST, 'POST', '/api/v1/services/{name}/promote', { params: { name: 'promo' }, body: { to: 'production' } });
+    await call(approve.POST, 'POST', '/api/v1/deployments/{id}/approve', { params: { id: again.body.deployment.id }, body: {}, headers: { authorization: `Bearer ${approver}` } });
   });
 
   it('no documented answer went unchecked', () => {

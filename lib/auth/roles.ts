@@ -5,16 +5,17 @@
  * |----------|------------------------------------------------------------------------------|
  * | viewer   | read everything: services, versions, deployments, events, releases, metrics   |
  * | deployer | + register versions, deploy, release, pause, resume, promote, abort, rollback |
+ * | approver | + approve or reject deployments into protected environments (never their own) |
  * | admin    | + create/edit services, users, API tokens, read the audit log, error-budget   |
  * |          |   overrides, breaking a lease                                                 |
  *
  * A deployer (user or token) may carry a service scope: a non-empty list of services; then
  * every deployer action must target only those services. Admins and viewers carry no scope.
  */
-export const ROLES = ['viewer', 'deployer', 'admin'] as const;
+export const ROLES = ['viewer', 'deployer', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-const RANK: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
+const RANK: Record<Role, number> = { viewer: 0, deployer: 1, approver: 2, admin: 3 };
 
 export interface Principal {
   kind: 'user' | 'token';

@@ -38,6 +38,14 @@ import * as instances from '@/app/api/v1/services/[name]/instances/route';
 import * as overview from '@/app/api/v1/overview/route';
 import * as changes from '@/app/api/v1/changes/route';
 import * as leaseBreak from '@/app/api/v1/services/[name]/lease/break/route';
+import * as environments from '@/app/api/v1/environments/route';
+import * as environmentRoute from '@/app/api/v1/environments/[name]/route';
+import * as freezeWindows from '@/app/api/v1/freeze-windows/route';
+import * as freezeWindow from '@/app/api/v1/freeze-windows/[id]/route';
+import * as promote from '@/app/api/v1/services/[name]/promote/route';
+import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
+import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
+import * as approvals from '@/app/api/v1/approvals/route';
 import { openApiDocument } from '../api/openapi';
 import { handler } from '../api/http';
 
@@ -59,7 +67,7 @@ interface Route {
 let tdb: TestDatabase;
 const saved = process.env.DATABASE_URL;
 const ids = { deployment: '', release: '', user: '', token: '' };
-const tok: Record<'viewer' | 'deployer' | 'admin' | 'revoked' | 'scopedAlpha', string> = { viewer: '', deployer: '', admin: '', revoked: '', scopedAlpha: '' };
+const tok: Record<'viewer' | 'deployer' | 'approver' | 'admin' | 'revoked' | 'scopedAlpha', string> = { viewer: '', deployer: '', approver: '', admin: '', revoked: '', scopedAlpha: '' };
 
 const R = (file: string, method: Route['method'], h: unknown, role: Role, rest: Partial<Route> = {}): Route => ({ file, method, h: h as H, role, params: () => ({}), ...rest });
 const ROUTES: Route[] = [
@@ -94,6 +102,17 @@ const ROUTES: Route[] = [
   R('api/v1/changes/route.ts', 'GET', changes.GET, 'viewer'),
   R('api/v1/releases/route.ts', 'GET', releases.GET, 'viewer'),
   R('api/v1/services/[name]/lease/break/route.ts', 'POST', leaseBreak.POST, 'admin', { params: () => ({ name: 'beta' }), body: () => ({}), service: 'beta' }),
+  R('api/v1/environments/route.ts', 'GET', environments.GET, 'viewer'),
+  R('api/v1/environments/route.ts', 'POST', environments.POST, 'admin', { body: () => ({ name: 'qa', order: 5 }) }),
+  R('api/v1/environments/[name]/route.ts', 'GET', environmentRoute.GET, 'viewer', { params: () => ({ name: 'production' }) }),
+  R('api/v1/environments/[name]/route.ts', 'PATCH', environmentRoute.PATCH, 'admin', { params: () => ({ name: 'production' }), body: () => ({ soakMinutes: 5 }) }),
+  R('api/v1/freeze-windows/route.ts', 'GET', freezeWindows.GET, 'viewer'),
+  R('api/v1/freeze-windows/route.ts', 'POST', freezeWindows.POST, 'admin', { body: () => ({ reason: 'x', cron: '0 0 * * *', durationMinutes: 5 }) }),
+  R('api/v1/freeze-windows/[id]/route.ts', 'DELETE', freezeWindow.DELETE, 'admin', { params: () => ({ id: '00000000-0000-0000-0000-000000000000' }) }),
+  R('api/v1/services/[name]/promote/route.ts', 'POST', promote.POST, 'deployer', { params: () => ({ name: 'beta' }), body: () => ({ version: '1.0.0', dryRun: true }), service: 'beta' }),
+  R('api/v1/deployments/[id]/approve/route.ts', 'POST', approve.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
+  R('api/v1/deployments/[id]/reject/route.ts', 'POST', reject.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
+  R('api/v1/approvals/route.ts', 'GET', approvals.GET, 'viewer'),
 ];
 /** Routes anyone may call, on purpose. */
 const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];
@@ -155,7 +174,7 @@ beforeAll(async () => {
   await db.lease.deleteMany({});
   ids.user = (await createUser(db, { email: 'bob@example.com', password: 'bob-password-123', role: 'viewer' }, 'setup')).id;
   ids.token = (await createApiToken(db, { name: 'doomed', role: 'viewer' }, 'setup')).id;
-  for (const role of ['viewer', 'deployer', 'admin'] as const) tok[role] = await createTestToken(db, role, { name: role });
+  for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const) tok[role] = await createTestToken(db, role, { name: role });
   tok.revoked = await createTestToken(db, 'admin', { name: 'revoked' });
   await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: 'revoked' } })).id, 'setup');
   tok.scopedAlpha = await createTestToken(db, 'deployer', { name: 'ci-alpha', serviceScope: ['alpha'] });
@@ -205,7 +224,7 @@ describe('access control on every route', () => {
   });
 
   it.each(ROUTES.filter((r) => r.role !== 'viewer').map((r) => [`${r.method} ${r.file}`, r] as const))('%s: a role below the one needed → 403, audited; nothing written', async (_n, r) => {
-    const lower = r.role === 'admin' ? ['viewer', 'deployer'] : ['viewer'];
+    const lower = r.role === 'admin' ? ['viewer', 'deployer', 'approver'] : r.role === 'approver' ? ['viewer', 'deployer'] : ['viewer'];
     for (const role of lower) {
       const before = await counts();
       const res = await call(r, auth(tok[role as 'viewer']), r.body?.());
@@ -306,7 +325,7 @@ describe('malformed input over every route', () => {
 
   it.each(ROUTES.filter((r) => r.method !== 'GET').map((r) => [`${r.method} ${r.file}`, r] as const))('%s: always a 4xx with the error shape, nothing written', async (_n, r) => {
     for (const [what, payload] of PAYLOADS) {
-      if (r.file.includes('logout') || r.file.includes('tokens/[id]')) continue; // take no body
+      if (r.file.includes('logout') || r.file.includes('tokens/[id]') || r.file.includes('freeze-windows/[id]')) continue; // take no body
       const before = await counts();
       const audited = await tdb.db.auditEntry.count();
       const res = await call(r, auth(tok.admin), payload);

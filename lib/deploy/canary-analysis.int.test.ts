@@ -9,7 +9,9 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { RealWorld } from '../testing/real-world';
 import { openLoad } from '../bench/load';
 import { claimDeployment } from '../state/leases';
-import { controlDeployment, createDeployment, getDeployment } from '../services/deployments';
+import { getDeployment } from '../services/deployments';
+import { controlDeployment } from '../services/control-deployment';
+import { createDeployment } from '../services/create-deployment';
 import { getAnalysis } from '../services/analysis';
 import { getErrorBudget } from '../services/error-budget';
 import { updateService } from '../services/services';
@@ -197,13 +199,14 @@ describe('canary analysis on real demo-service processes', () => {
   it('error budget: 99.9% → 43.2 min; a spent budget freezes deploys unless overridden, and the override is recorded', async () => {
     const url = await given('budget-svc', {}, { slo: { availability: 99.9 } });
     const svc = await tdb.db.service.findUniqueOrThrow({ where: { name: 'budget-svc' } });
-    const fresh = await getErrorBudget(tdb.db, 'budget-svc', { runtime: w.runtime, now: Date.now() });
+    const fresh = await getErrorBudget(tdb.db, 'budget-svc', { runtimeFor: () => w.runtime, now: Date.now() });
+    const env = await tdb.db.environment.findFirstOrThrow({ orderBy: { order: 'asc' } });
     expect(fresh).toMatchObject({ budgetMinutes: 43.2, spentMinutes: 0, exhausted: false, frozen: false });
     void url;
     // 50 minutes of total failure, recorded as the router would have seen them.
     const now = Date.now();
     await tdb.db.trafficMinute.createMany({
-      data: Array.from({ length: 50 }, (_, i) => ({ serviceId: svc.id, minute: new Date(Math.floor(now / 60_000) * 60_000 - (i + 20) * 60_000), requests: 100, errors: 100 })),
+      data: Array.from({ length: 50 }, (_, i) => ({ serviceId: svc.id, environmentId: env.id, minute: new Date(Math.floor(now / 60_000) * 60_000 - (i + 20) * 60_000), requests: 100, errors: 100 })),
     });
     await updateService(tdb.db, 'budget-svc', { budgetFreeze: true }, 'test@flightdeck');
     const spent = await getErrorBudget(tdb.db, 'budget-svc', { now: Date.now() });
@@ -212,15 +215,18 @@ describe('canary analysis on real demo-service processes', () => {
 
     const refused = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary' }, 'dev@x').catch((e: unknown) => e);
     expect(isAppError(refused) && refused.code).toBe('conflict');
-    expect((refused as Error).message).toMatch(/error budget of budget-svc is spent \(50 of 43\.2 min spent over 30 days \(SLO 99\.9%\)\); deploys are frozen/);
+    expect((refused as Error).message).toMatch(/^error budget gate: the error budget of budget-svc in production is spent \(50 of 43\.2 min spent over 30 days \(SLO 99\.9%\)\); deploys are frozen/);
     expect(await tdb.db.deployment.count({ where: { serviceId: svc.id, toVersion: { semver: '2.0.0' } } })).toBe(0);
 
-    const r = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary', override: true }, 'admin@x');
+    // Like every gate, it takes an override with a reason.
+    const bare = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary', override: true }, 'admin@x').catch((e: unknown) => e);
+    expect((bare as Error).message).toMatch(/^override: an override needs a reason/);
+    const r = await createDeployment(w.ctx, 'budget-svc', { version: '2.0.0', strategy: 'canary', override: { reason: 'fix for the errors that spent it' } }, 'admin@x');
     if (r.dryRun) throw new Error('dry run');
     const events = await w.events(r.deployment.id);
-    const o = events.find((e) => e.type === 'budget_freeze_overridden')!;
+    const o = events.find((e) => e.type === 'gate_overridden')!;
     expect(o.actor).toBe('admin@x');
-    expect(o.message).toMatch(/Error-budget freeze overridden by admin@x: 50 of 43\.2 min spent/);
+    expect(o.message).toMatch(/^error budget gate overridden by admin@x \(fix for the errors that spent it\): the error budget of budget-svc in production is spent \(50 of 43\.2 min spent/);
     await tdb.db.deployment.update({ where: { id: r.deployment.id }, data: { control: { abort: { actor: 'test', reason: 'cleanup', markBad: false, at: Date.now() } } } });
     await drive(r.deployment.id, () => false);
   });

@@ -27,7 +27,9 @@ export interface LoadedDeployment {
   id: string;
   serviceId: string;
   kind: 'deploy' | 'rollback';
-  state: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+  state: 'awaiting_approval' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+  /** The environment it deploys to, with that environment's runtime settings. */
+  environment: { id: string; name: string; runtime: unknown };
   phase: string;
   cursor: number;
   service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown };
@@ -56,13 +58,14 @@ function hooksOf(raw: unknown): Hooks {
 }
 
 export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployment | null> {
-  const d = await db.deployment.findUnique({ where: { id }, include: { service: true, toVersion: true, fromVersion: true } });
+  const d = await db.deployment.findUnique({ where: { id }, include: { service: true, environment: true, toVersion: true, fromVersion: true } });
   if (!d) return null;
   return {
     id: d.id,
     serviceId: d.serviceId,
     kind: d.kind,
     state: d.state,
+    environment: { id: d.environment.id, name: d.environment.name, runtime: d.environment.runtime },
     phase: d.phase,
     cursor: d.cursor,
     service: {
@@ -99,7 +102,7 @@ export function workloadOf(d: LoadedDeployment, role: Role): Workload {
     command: artifact.command ?? t.command ?? '',
     args: artifact.args ?? t.args ?? [],
     cwd: artifact.cwd ?? t.cwd,
-    env: { ...(t.env ?? {}), ...config, FLIGHTDECK_SERVICE: d.service.name, FLIGHTDECK_VERSION: version.semver },
+    env: { ...(t.env ?? {}), ...config, FLIGHTDECK_SERVICE: d.service.name, FLIGHTDECK_VERSION: version.semver, FLIGHTDECK_ENVIRONMENT: d.environment.name },
     healthPath: d.service.health.path,
     ...(artifact.image ? { image: artifact.image } : {}),
     ...(t.port ? { port: t.port } : {}),

@@ -36,18 +36,28 @@ export async function recordCrashes(db: Db, runtime: RuntimeExtras, afterSeq: nu
   return cursor;
 }
 
-export function watchCrashes(opts: { db: Db; runtime: RuntimeExtras; intervalMs?: number; log?: (m: string) => void }): { stop(): void } {
-  let cursor: number | null = null;
+/** Poll every environment's runtime for crashes, keeping a cursor per runtime. */
+export function watchCrashes(opts: {
+  db: Db;
+  runtimes: () => Promise<RuntimeExtras[]>;
+  intervalMs?: number;
+  log?: (m: string) => void;
+}): { stop(): void } {
+  const cursors = new Map<RuntimeExtras, number>();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   const tick = async () => {
     try {
-      if (cursor === null) {
-        // Crashes from before this control plane started were recorded by its predecessor.
-        const old: CrashRecord[] = (await opts.runtime.crashesAfter?.(0)) ?? [];
-        cursor = old.reduce((m, c) => Math.max(m, c.seq), 0);
-      } else {
-        cursor = await recordCrashes(opts.db, opts.runtime, cursor);
+      for (const runtime of new Set(await opts.runtimes())) {
+        if (!runtime.crashesAfter) continue;
+        const cursor = cursors.get(runtime);
+        if (cursor === undefined) {
+          // Crashes from before this control plane started were recorded by its predecessor.
+          const old: CrashRecord[] = await runtime.crashesAfter(0);
+          cursors.set(runtime, old.reduce((m, c) => Math.max(m, c.seq), 0));
+        } else {
+          cursors.set(runtime, await recordCrashes(opts.db, runtime, cursor));
+        }
       }
     } catch (e) {
       opts.log?.(`crash watcher: ${(e as Error).message}`);

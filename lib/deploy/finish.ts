@@ -17,10 +17,17 @@ export interface Ending {
 export function succeeded(d: LoadedDeployment, now: Date): Ending {
   return {
     patch: { state: 'succeeded', phase: 'succeeded', finishedAt: now, activeFor: null },
-    events: [{ type: 'deployment_completed', message: `${d.service.name} now serves v${d.toVersion.semver}`, data: { version: d.toVersion.semver, from: d.fromVersion?.semver ?? null } }],
+    events: [
+      {
+        type: 'deployment_completed',
+        message: `${d.service.name} now serves v${d.toVersion.semver} in ${d.environment.name}`,
+        data: { version: d.toVersion.semver, from: d.fromVersion?.semver ?? null, environment: d.environment.name },
+      },
+    ],
     extra: async (tx) => {
-      await tx.releaseHistory.updateMany({ where: { serviceId: d.serviceId, until: null }, data: { until: now } });
-      await tx.releaseHistory.create({ data: { serviceId: d.serviceId, versionId: d.toVersion.id, deploymentId: d.id, from: now } });
+      const where = { serviceId: d.serviceId, environmentId: d.environment.id };
+      await tx.releaseHistory.updateMany({ where: { ...where, until: null }, data: { until: now } });
+      await tx.releaseHistory.create({ data: { ...where, versionId: d.toVersion.id, deploymentId: d.id, from: now } });
     },
   };
 }

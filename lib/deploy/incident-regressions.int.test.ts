@@ -12,10 +12,12 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { expectAppError } from '../testing/app-error';
 import { ACTOR, World } from '../testing/fixtures';
 import { claimDeployment, readLease, type LeaseHandle } from '../state/leases';
-import { createDeployment, getDeployment, listDeploymentEvents } from '../services/deployments';
+import { getDeployment, listDeploymentEvents } from '../services/deployments';
+import { createDeployment } from '../services/create-deployment';
 import { rollbackService } from '../services/rollback';
 import { advanceReleases, createRelease, getRelease } from '../services/releases';
-import { getService, updateService } from '../services/services';
+import { updateService } from '../services/services';
+import { getService } from '../services/service-reads';
 import { PgBus } from '../events/bus';
 import { EVENTS_CHANNEL, type StoredEvent } from '../events/append';
 import { attachRealtime } from '../realtime/server';
@@ -227,7 +229,7 @@ describe('TestDeploymentPipeline', () => {
 
     // A deployment longer than the TTL (two 300 s windows) keeps its lease by heartbeat.
     const { id, lease } = await w.start('notification-service', { version: '1.1.0', strategy: 'canary', params: { steps: [20, 60], minSamples: 10 } });
-    const row = await readLease(w.db, lease.serviceId);
+    const row = await readLease(w.db, lease.serviceId, (await w.db.deployment.findUniqueOrThrow({ where: { id } })).environmentId);
     expect(row!.owner).toBe('worker-a');
     expect(Date.parse(row!.expiresAt) - w.clock.now()).toBe(300_000); // default TTL 300 s
     let stealAttempts = 0;

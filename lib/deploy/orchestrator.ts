@@ -12,6 +12,7 @@ import type { Db, Prisma } from '../db/client';
 import { appendEvents, type NewEvent } from '../events/append';
 import { DEFAULTS, describeSteps, type Step } from '../engine';
 import { isRuntimeFault, type Runtime, type RuntimeFault } from '../runtime/types';
+import type { EnvironmentTarget } from '../runtime/registry';
 import { withProgress, toJson, type Revert } from '../state/deployment-state';
 import { fence, releaseLease, type LeaseHandle } from '../state/leases';
 import { alerter } from './alerts';
@@ -25,7 +26,9 @@ export type AdvanceResult = { status: 'continue' } | { status: 'wait'; ms: numbe
 
 export interface OrchestratorOptions {
   db: Db;
+  /** The runtime of every environment, unless `runtimeFor` names another for an environment. */
   runtime: Runtime;
+  runtimeFor?: (env: EnvironmentTarget) => Runtime;
   clock: Clock;
   /** Seconds between two canary evaluations (default 10). */
   analysisIntervalSeconds?: number;
@@ -106,7 +109,7 @@ export class Orchestrator {
       now: this.o.clock.now(),
       lease: h,
       fence: { service: d.service.name, token: h.token },
-      runtime: this.o.runtime,
+      runtime: this.runtimeOf(d),
       probes: this.probes,
       drainTimeoutMs: this.o.drainTimeoutMs ?? DEFAULTS.drainSeconds * 1000,
       analysisIntervalMs: (this.o.analysisIntervalSeconds ?? DEFAULTS.analysisIntervalSeconds) * 1000,
@@ -114,13 +117,17 @@ export class Orchestrator {
     };
   }
 
+  private runtimeOf(d: LoadedDeployment): Runtime {
+    return this.o.runtimeFor?.(d.environment) ?? this.o.runtime;
+  }
+
   private async begin(h: LeaseHandle, d: LoadedDeployment): Promise<AdvanceResult> {
     const from = d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing';
     await this.commit(h, { state: 'running', startedAt: new Date(this.o.clock.now()), phase: 'starting' }, [
       {
         type: 'deployment_started',
-        message: `${d.kind === 'rollback' ? 'Rolling back' : 'Deploying'} ${d.service.name} ${from} → v${d.toVersion.semver} (${d.plan.strategy}, ${d.plan.steps.length} steps)`,
-        data: { strategy: d.plan.strategy, from: d.fromVersion?.semver ?? null, to: d.toVersion.semver, worker: h.owner, token: h.token },
+        message: `${d.kind === 'rollback' ? 'Rolling back' : 'Deploying'} ${d.service.name} in ${d.environment.name} ${from} → v${d.toVersion.semver} (${d.plan.strategy}, ${d.plan.steps.length} steps)`,
+        data: { strategy: d.plan.strategy, from: d.fromVersion?.semver ?? null, to: d.toVersion.semver, environment: d.environment.name, worker: h.owner, token: h.token },
       },
     ]);
     return CONTINUE;
@@ -166,7 +173,7 @@ export class Orchestrator {
 
   /** Switch to reverting: the steps that restore the previous version, from what runs now. */
   private async revert(h: LeaseHandle, d: LoadedDeployment, o: Extract<Outcome, { kind: 'fail' }>, outcome: Revert['outcome']): Promise<AdvanceResult> {
-    const rv = await revertFromHere(d, this.o.runtime, { outcome, reason: o.reason, markBad: o.markBad });
+    const rv = await revertFromHere(d, this.runtimeOf(d), { outcome, reason: o.reason, markBad: o.markBad });
     const progress = withProgress({ ...d.progress, ...o.progress }, { revert: rv });
     const event: NewEvent = { type: 'reverting', message: revertMessage(d, rv), data: { outcome, reason: o.reason, steps: rv.steps } };
     await this.recorded(h, { state: 'running', phase: 'reverting', progress }, { ...o, events: [...o.events, event] });

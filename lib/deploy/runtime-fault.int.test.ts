@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { ACTOR, World } from '../testing/fixtures';
 import { RuntimeFault } from '../runtime/types';
-import { controlDeployment, getDeployment } from '../services/deployments';
-import { getService } from '../services/services';
+import { getDeployment } from '../services/deployments';
+import { controlDeployment } from '../services/control-deployment';
+import { getService } from '../services/service-reads';
 
 let tdb: TestDatabase;
 beforeAll(async () => {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Db } from '../db/client';
 import type { Runtime } from '../runtime/types';
+import type { EnvironmentTarget } from '../runtime/registry';
 import { PgBus } from '../events/bus';
 import { WORK_CHANNEL } from '../state/work';
 import { claimLeases, claimOwnLeases, renewLease, type LeaseHandle } from '../state/leases';
@@ -19,6 +20,8 @@ import { Orchestrator } from './orchestrator';
 export interface WorkerOptions {
   db: Db;
   runtime: Runtime;
+  /** Each environment's runtime (default: `runtime` for all). */
+  runtimeFor?: (env: EnvironmentTarget) => Runtime;
   clock: Clock;
   /** Identifies this process in leases and events. */
   owner?: string;
@@ -52,7 +55,14 @@ export class Worker {
 
   constructor(private readonly o: WorkerOptions) {
     this.owner = o.owner ?? defaultOwner();
-    this.orchestrator = new Orchestrator({ db: o.db, runtime: o.runtime, clock: o.clock, analysisIntervalSeconds: o.analysisIntervalSeconds, log: o.log });
+    this.orchestrator = new Orchestrator({
+      db: o.db,
+      runtime: o.runtime,
+      runtimeFor: o.runtimeFor,
+      clock: o.clock,
+      analysisIntervalSeconds: o.analysisIntervalSeconds,
+      log: o.log,
+    });
   }
 
   private log(msg: string) {

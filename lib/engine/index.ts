@@ -24,3 +24,4 @@ export * from './analysis';
 export * from './error-budget';
 export * from './describe';
 export * from './plan-schema';
+export * from './gates';

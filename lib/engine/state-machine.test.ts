@@ -4,13 +4,15 @@ import type { DeploymentState } from './types';
 import { expectAppError } from '../testing/engine';
 
 // The whole transition table: every (state, action) pair, null where it is illegal.
+const NONE = { approve: null, reject: null, expire: null, start: null, pause: null, resume: null, promote: null, abort: null, succeed: null, fail: null } as const;
 const TABLE: Record<DeploymentState, Record<DeploymentAction, DeploymentState | null>> = {
-  queued: { start: 'running', pause: null, resume: null, promote: null, abort: 'aborted', succeed: null, fail: null },
-  running: { start: null, pause: 'paused', resume: null, promote: 'running', abort: 'aborted', succeed: 'succeeded', fail: 'failed' },
-  paused: { start: null, pause: null, resume: 'running', promote: 'running', abort: 'aborted', succeed: null, fail: 'failed' },
-  succeeded: { start: null, pause: null, resume: null, promote: null, abort: null, succeed: null, fail: null },
-  failed: { start: null, pause: null, resume: null, promote: null, abort: null, succeed: null, fail: null },
-  aborted: { start: null, pause: null, resume: null, promote: null, abort: null, succeed: null, fail: null },
+  awaiting_approval: { ...NONE, approve: 'queued', reject: 'aborted', expire: 'aborted', abort: 'aborted' },
+  queued: { ...NONE, start: 'running', abort: 'aborted' },
+  running: { ...NONE, pause: 'paused', promote: 'running', abort: 'aborted', succeed: 'succeeded', fail: 'failed' },
+  paused: { ...NONE, resume: 'running', promote: 'running', abort: 'aborted', fail: 'failed' },
+  succeeded: NONE,
+  failed: NONE,
+  aborted: NONE,
 };
 const CASES = (Object.keys(TABLE) as DeploymentState[]).flatMap((state) =>
   DEPLOYMENT_ACTIONS.map((action) => [state, action, TABLE[state][action]] as const),
@@ -36,6 +38,7 @@ describe('deployment state machine', () => {
   });
 
   it.each<[DeploymentState, DeploymentAction[]]>([
+    ['awaiting_approval', ['approve', 'reject', 'expire', 'abort']],
     ['queued', ['start', 'abort']],
     ['running', ['pause', 'promote', 'abort', 'succeed', 'fail']],
     ['paused', ['resume', 'promote', 'abort', 'fail']],

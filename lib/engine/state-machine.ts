@@ -1,6 +1,8 @@
 /**
- * Deployment lifecycle: queued → running ⇄ paused → succeeded | failed | aborted.
+ * Deployment lifecycle: [awaiting_approval →] queued → running ⇄ paused → succeeded | failed | aborted.
  *
+ *  awaiting_approval  approve (the last approval needed) → queued, reject → aborted,
+ *                     expire → aborted, abort → aborted
  *  queued   start → running, abort → aborted
  *  running  pause → paused, promote → running (skip the current wait), abort → aborted,
  *           succeed → succeeded, fail → failed
@@ -10,11 +12,12 @@
 import { AppError } from '../errors/app-error';
 import type { DeploymentState } from './types';
 
-export type DeploymentAction = 'start' | 'pause' | 'resume' | 'promote' | 'abort' | 'succeed' | 'fail';
+export type DeploymentAction = 'approve' | 'reject' | 'expire' | 'start' | 'pause' | 'resume' | 'promote' | 'abort' | 'succeed' | 'fail';
 
-export const DEPLOYMENT_ACTIONS: readonly DeploymentAction[] = ['start', 'pause', 'resume', 'promote', 'abort', 'succeed', 'fail'];
+export const DEPLOYMENT_ACTIONS: readonly DeploymentAction[] = ['approve', 'reject', 'expire', 'start', 'pause', 'resume', 'promote', 'abort', 'succeed', 'fail'];
 
 const TRANSITIONS: Record<DeploymentState, Partial<Record<DeploymentAction, DeploymentState>>> = {
+  awaiting_approval: { approve: 'queued', reject: 'aborted', expire: 'aborted', abort: 'aborted' },
   queued: { start: 'running', abort: 'aborted' },
   running: { pause: 'paused', promote: 'running', abort: 'aborted', succeed: 'succeeded', fail: 'failed' },
   paused: { resume: 'running', promote: 'running', abort: 'aborted', fail: 'failed' },

@@ -17,7 +17,7 @@ export { DEFAULTS, STRATEGIES, type StrategyName } from './constants';
 export type { BlueGreenParams, CanaryParams, CanaryStepSpec, IntOrPercent, RecreateParams, RollingParams, StrategyParams } from './params';
 export type { HealthPolicy } from './health-policy';
 
-export type DeploymentState = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+export type DeploymentState = 'awaiting_approval' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
 
 // ---------------------------------------------------------------- service facts
 

@@ -15,7 +15,8 @@ import { openLoad } from '../bench/load';
 import { freePort } from '../db/embedded';
 import { serveRuntime } from '../runtime/rpc';
 import { claimDeployment } from '../state/leases';
-import { createDeployment, getDeployment } from '../services/deployments';
+import { getDeployment } from '../services/deployments';
+import { createDeployment } from '../services/create-deployment';
 import { getAnalysis } from '../services/analysis';
 import { promQuery } from '.';
 

@@ -15,24 +15,37 @@ export const RUNTIME_PROTOCOL = 2;
 const METHODS = ['scale', 'list', 'probe', 'setRoutes', 'getRoutes', 'traffic', 'latency', 'serviceAddress', 'logs', 'crashesAfter', 'kind'] as const;
 type Method = (typeof METHODS)[number];
 
+/** A scope names one environment's runtime inside an agent that serves several. */
+const SCOPE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
 export async function serveRuntime(
-  runtime: Runtime & RuntimeExtras,
+  runtimes: (Runtime & RuntimeExtras) | ((scope: string | null) => Runtime & RuntimeExtras),
   opts: { port?: number } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
+  const forScope = (scope: string | null) => {
+    if (scope !== null && !SCOPE.test(scope)) throw new Error(`bad runtime scope ${JSON.stringify(scope)}`);
+    return typeof runtimes === 'function' ? runtimes(scope) : runtimes;
+  };
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, pid: process.pid, protocol: RUNTIME_PROTOCOL }));
       return;
     }
-    if (req.method === 'GET' && req.url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(runtime.prometheusText?.() ?? '');
+    if (req.method === 'GET' && req.url?.startsWith('/metrics')) {
+      try {
+        const scope = new URL(req.url, 'http://agent').searchParams.get('scope');
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(forScope(scope).prometheusText?.() ?? '');
+      } catch (e) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end((e as Error).message);
+      }
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       try {
-        const { method, args } = JSON.parse(Buffer.concat(chunks).toString()) as { method: Method; args: unknown[] };
+        const { method, args, scope } = JSON.parse(Buffer.concat(chunks).toString()) as { method: Method; args: unknown[]; scope?: string | null };
+        const runtime = forScope(scope ?? null);
         const fn = (runtime as unknown as Record<string, unknown>)[method];
         if (!METHODS.includes(method)) throw new Error(`unknown runtime method ${method}`);
         const result = typeof fn === 'function' ? await (fn as (...a: unknown[]) => Promise<unknown>).apply(runtime, args) : fn;
@@ -57,10 +70,14 @@ export type { RuntimeExtras } from './types';
 
 export class RemoteRuntime implements Runtime, RuntimeExtras {
   readonly kind = 'local';
-  constructor(private readonly url: string) {}
+  /** `scope`: which environment's runtime of the agent this talks to (the agent's default when null). */
+  constructor(
+    private readonly url: string,
+    private readonly scope: string | null = null,
+  ) {}
 
   private async call<T>(method: Method, ...args: unknown[]): Promise<T> {
-    const res = await fetch(this.url, { method: 'POST', body: JSON.stringify({ method, args }) });
+    const res = await fetch(this.url, { method: 'POST', body: JSON.stringify({ method, args, scope: this.scope }) });
     const body = (await res.json()) as { result?: T; error?: string; name?: string; kind?: RuntimeFault['kind']; details?: Record<string, unknown> };
     if (!res.ok) {
       if (body.name === 'RuntimeFault' && body.kind) throw new RuntimeFault(body.kind, body.error ?? `runtime call ${method} failed`, body.details ?? {});
@@ -86,7 +103,7 @@ export class RemoteRuntime implements Runtime, RuntimeExtras {
 
   /** The agent's Prometheus text (every service router's metrics). */
   async metricsText(): Promise<string> {
-    const res = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.url}/metrics${this.scope ? `?scope=${encodeURIComponent(this.scope)}` : ''}`, { signal: AbortSignal.timeout(5000) });
     return res.text();
   }
 

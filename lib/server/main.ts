@@ -9,37 +9,44 @@ import next from 'next';
 import { systemClock } from '../clock';
 import { FakeRuntime } from '../runtime/fake';
 import { RemoteRuntime } from '../runtime/rpc';
-import { isServing, type Runtime, type RuntimeExtras } from '../runtime/types';
-import { setRuntime } from '../runtime/registry';
+import { isServing } from '../runtime/types';
+import { perEnvironment, setRuntimeResolver, type RuntimeResolver } from '../runtime/registry';
 import { connectLocalRuntime } from '../runtime/local/connect';
 import { hostname } from 'node:os';
 import { getDb } from '../db/client';
 import { prepareDatabase, ROOT } from './database';
 import { startNode } from './node';
-import { DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
+import { DEMO_ENVIRONMENTS, DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHistory } from '../../prisma/seed';
 import { startDemoTraffic } from '../runtime/demo/traffic';
 import { ensureFirstAdmin } from '../auth/bootstrap';
 import { stampClientAddress } from '../auth/client-address';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
-async function createRuntime(dataDir: string): Promise<Runtime & RuntimeExtras> {
+/** Each environment's runtime: one scope per environment in the same runtime agent (or simulated). */
+async function createRuntimes(dataDir: string): Promise<RuntimeResolver> {
   const spec = process.env.FLIGHTDECK_RUNTIME ?? 'local';
-  if (spec.startsWith('remote:')) return new RemoteRuntime(spec.slice('remote:'.length));
+  if (spec.startsWith('remote:')) {
+    const url = spec.slice('remote:'.length);
+    return perEnvironment((env) => new RemoteRuntime(url, env.name));
+  }
   if (spec === 'local') {
     // Real processes behind Flightdeck's routers, in a runtime agent that outlives this
     // process: a restart of the control plane re-attaches to it and drops no request.
-    const { runtime } = await connectLocalRuntime({ stateDir: path.join(dataDir, 'runtime'), baseDir: ROOT, log });
-    return runtime;
+    const { agent } = await connectLocalRuntime({ stateDir: path.join(dataDir, 'runtime'), baseDir: ROOT, log });
+    return perEnvironment((env) => new RemoteRuntime(agent.url, env.name));
   }
   if (spec === 'simulated') {
     // Instances simulated in memory, each service receiving a steady 20 requests/s.
-    return new (class extends FakeRuntime {
-      override async scale(...args: Parameters<FakeRuntime['scale']>) {
-        this.setLoad(args[0].service, 20);
-        return super.scale(...args);
-      }
-    })(systemClock);
+    return perEnvironment(
+      () =>
+        new (class extends FakeRuntime {
+          override async scale(...args: Parameters<FakeRuntime['scale']>) {
+            this.setLoad(args[0].service, 20);
+            return super.scale(...args);
+          }
+        })(systemClock),
+    );
   }
   throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, simulated or remote:<url>`);
 }
@@ -59,11 +66,12 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
-  const runtime = await createRuntime(dataDir);
-  setRuntime(runtime);
+  const runtimes = await createRuntimes(dataDir);
+  setRuntimeResolver(runtimes);
   const node = await startNode({
     databaseUrl: url,
-    runtime,
+    runtime: runtimes({ name: 'default' }),
+    runtimeFor: runtimes,
     port,
     // A stable identity per host and port: after a restart this worker takes its own
     // deployments back at once instead of waiting for their leases to expire.
@@ -84,20 +92,23 @@ async function main() {
     log('demo: services and versions registered');
     void seedHistory({ db }, log).catch((e) => log(`demo seed stopped: ${(e as Error).message}`));
   }
-  // The demo's own users: a steady trickle of requests to each demo service (loopback only).
+  // The demo's own users: a steady trickle of requests to each demo service in each environment (loopback only).
   const demoTraffic =
-    process.env.FLIGHTDECK_DEMO_TRAFFIC !== '0' && runtime.serviceAddress && (await hasDemo(db))
-      ? startDemoTraffic({
-          rates: DEMO_TRAFFIC,
-          // Only once a version serves: the demo's users arrive after the first deployment.
-          address: async (s) => (isServing(await runtime.getRoutes(s)) ? runtime.serviceAddress!(s) : null),
+    process.env.FLIGHTDECK_DEMO_TRAFFIC !== '0' && (await hasDemo(db))
+      ? Object.values(DEMO_ENVIRONMENTS).map((name) => {
+          const runtime = runtimes({ name });
+          return startDemoTraffic({
+            rates: DEMO_TRAFFIC,
+            // Only once a version serves: the demo's users arrive after the first deployment.
+            address: async (s) => (runtime.serviceAddress && isServing(await runtime.getRoutes(s)) ? runtime.serviceAddress(s) : null),
+          });
         })
       : null;
   if (demoTraffic) log(`demo: sending traffic to the demo services (${Object.entries(DEMO_TRAFFIC).map(([s, r]) => `${s} ${r}/s`).join(', ')}); FLIGHTDECK_DEMO_TRAFFIC=0 turns it off`);
 
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
-    demoTraffic?.stop();
+    for (const t of demoTraffic ?? []) t.stop();
     await node.close({ abandon: true });
     await cluster?.stop();
     process.exit(0);

@@ -14,12 +14,15 @@ import { authenticateSockets } from '../auth/socket';
 import { Worker } from '../deploy/worker';
 import type { Runtime } from '../runtime/types';
 import type { RuntimeExtras } from '../runtime/types';
-import { advanceReleases, recordAllTrafficMinutes } from '../services';
+import type { EnvironmentTarget } from '../runtime/registry';
+import { advanceReleases, expireApprovals, recordAllTrafficMinutes } from '../services';
 import { watchCrashes } from '../deploy/crash-watcher';
 
 export interface NodeOptions {
   databaseUrl: string;
+  /** The runtime of every environment, unless `runtimeFor` gives an environment its own. */
   runtime: Runtime;
+  runtimeFor?: (env: EnvironmentTarget) => Runtime & RuntimeExtras;
   port: number;
   hostname?: string;
   clock?: Clock;
@@ -43,6 +46,7 @@ export interface FlightdeckNode {
 
 export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   const db = createDb(o.databaseUrl);
+  const runtimeFor = (env: EnvironmentTarget): Runtime & RuntimeExtras => o.runtimeFor?.(env) ?? o.runtime;
   const bus = new PgBus(o.databaseUrl, [EVENTS_CHANNEL]);
   bus.on('error', (e: Error) => o.log?.(`event bus: ${e.message}`));
   await bus.start();
@@ -58,19 +62,25 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
       : new Worker({
           db,
           runtime: o.runtime,
+          runtimeFor: o.runtimeFor,
           clock: o.clock ?? systemClock,
           owner: o.owner,
           databaseUrl: o.databaseUrl,
           pollMs: o.pollMs,
           resumeOwn: o.resumeOwn,
           log: o.log,
-          // Releases move wave by wave as their deployments end.
-          onTick: async () => void (await advanceReleases({ db, clock: o.clock ?? systemClock })),
+          // Releases move wave by wave as their deployments end; requests nobody approved in time expire.
+          onTick: async (now) => {
+            await advanceReleases({ db, clock: o.clock ?? systemClock });
+            await expireApprovals({ db, clock: o.clock ?? systemClock }, now);
+          },
           // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
-          periodic: [{ name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, o.runtime, now) }],
+          periodic: [{ name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, runtimeFor, now) }],
         });
   await worker?.start();
-  const crashes = worker && 'crashesAfter' in o.runtime ? watchCrashes({ db, runtime: o.runtime as RuntimeExtras, log: o.log }) : null;
+  const crashes = worker
+    ? watchCrashes({ db, runtimes: async () => (await db.environment.findMany()).map((e) => runtimeFor(e)), log: o.log })
+    : null;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -27,6 +27,8 @@ export interface Change {
   kind: ChangeKind;
   at: string;
   service: string;
+  /** The environment of a deployment or rollback; null for changes that are not one. */
+  environment: string | null;
   actor: string;
   summary: string;
   deploymentId: string | null;
@@ -40,11 +42,12 @@ export interface Change {
 }
 
 /** What a change that is not a deployment leaves empty. */
-const NOT_A_DEPLOYMENT = { deploymentId: null, state: null, strategy: null, from: null, to: null, reason: null, before: null, after: null } as const;
+const NOT_A_DEPLOYMENT = { environment: null, deploymentId: null, state: null, strategy: null, from: null, to: null, reason: null, before: null, after: null } as const;
 
 const querySchema = z
   .object({
     service: z.string().min(1).max(100).optional(),
+    environment: z.string().min(1).max(100).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
@@ -54,10 +57,15 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
   const where = q.service ? { service: { name: q.service } } : {};
   const [deployments, versions, services, updates] = await Promise.all([
     db.deployment.findMany({
-      where,
+      where: { ...where, ...(q.environment ? { environment: { name: q.environment } } : {}) },
       orderBy: { createdAt: 'desc' },
       take: q.limit,
-      include: { service: { select: { name: true } }, toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
+      include: {
+        service: { select: { name: true } },
+        environment: { select: { name: true, runtime: true } },
+        toVersion: { select: { semver: true } },
+        fromVersion: { select: { semver: true } },
+      },
     }),
     db.version.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, include: { service: { select: { name: true } } } }),
     db.service.findMany({ where: q.service ? { name: q.service } : {}, orderBy: { createdAt: 'desc' }, take: q.limit }),
@@ -76,8 +84,9 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
         kind: d.kind === 'rollback' ? 'rollback' : 'deploy',
         at: d.createdAt.toISOString(),
         service: d.service.name,
+        environment: d.environment.name,
         actor: d.actor,
-        summary: `${verb} ${arrow}: ${d.state}`,
+        summary: `${verb} ${arrow} in ${d.environment.name}: ${d.state}`,
         deploymentId: d.id,
         state: d.state,
         strategy: d.strategy,
@@ -132,11 +141,10 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
 }
 
 async function attachTraffic(changes: Change[], now: number): Promise<void> {
-  const runtime = getRuntime();
-  if (!runtime) return;
-  const total = async (service: string, from: number, to: number): Promise<TrafficAround | null> => {
-    if (to <= from) return null;
-    const byVersion = await runtime.traffic(service, from, to).catch(() => null);
+  const total = async (c: Change, from: number, to: number): Promise<TrafficAround | null> => {
+    const runtime = c.environment ? getRuntime({ name: c.environment }) : null;
+    if (!runtime || to <= from) return null;
+    const byVersion = await runtime.traffic(c.service, from, to).catch(() => null);
     if (!byVersion) return null;
     const { requests, errors } = totalTraffic(byVersion);
     return { requests, errors, errorRate: requests > 0 ? errors / requests : null };
@@ -147,8 +155,8 @@ async function attachTraffic(changes: Change[], now: number): Promise<void> {
       .filter((c) => now - Date.parse(c.at) < 15 * 60_000 - AROUND_MS)
       .map(async (c) => {
         const at = Date.parse(c.at);
-        c.before = await total(c.service, at - AROUND_MS, at);
-        c.after = await total(c.service, at, Math.min(now, at + AROUND_MS));
+        c.before = await total(c, at - AROUND_MS, at);
+        c.after = await total(c, at, Math.min(now, at + AROUND_MS));
       }),
   );
 }

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { effectiveStrategyParams, STRATEGIES } from '../engine';
-import { createDeployment } from './deployments';
-import { createService, getService } from './services';
+import { createDeployment } from './create-deployment';
+import { createService } from './services';
+import { getService } from './service-reads';
 import { createVersion } from './versions';
 
 let tdb: TestDatabase;

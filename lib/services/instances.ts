@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import { getRuntime } from '../runtime/registry';
 import { instanceWeights } from '../runtime/types';
 import { findServiceOr404 } from './lookup';
+import { resolveEnvironment } from './environments';
 
 export type InstanceHealth = 'serving' | 'starting' | 'out-of-rotation' | 'exited';
 
@@ -22,14 +23,23 @@ export interface InstanceView {
   restarts: number;
   exitCode: number | null;
   exitReason: string | null;
+  /** The platform's word for why it is not ready (CrashLoopBackOff, ImagePullBackOff…). */
+  reason: string | null;
+  /** Where it runs: the host (fleet) or node (Kubernetes). */
+  host: string | null;
   address: string | null;
   logs: string[];
 }
 
-export async function listInstances(db: Db, serviceName: string, opts: { logLines?: number } = {}): Promise<{ service: string; available: boolean; instances: InstanceView[] }> {
+export async function listInstances(
+  db: Db,
+  serviceName: string,
+  opts: { logLines?: number; environment?: string | null } = {},
+): Promise<{ service: string; environment: string; runtime: string | null; available: boolean; instances: InstanceView[] }> {
   const service = await findServiceOr404(db, serviceName);
-  const runtime = getRuntime();
-  if (!runtime) return { service: service.name, available: false, instances: [] };
+  const env = await resolveEnvironment(db, opts.environment);
+  const runtime = getRuntime(env);
+  if (!runtime) return { service: service.name, environment: env.name, runtime: null, available: false, instances: [] };
   const [list, routes] = await Promise.all([runtime.list(service.name), runtime.getRoutes(service.name)]);
   const weights = instanceWeights(routes, list);
   const lines = Math.max(0, Math.min(opts.logLines ?? 5, 200));
@@ -50,11 +60,13 @@ export async function listInstances(db: Db, serviceName: string, opts: { logLine
         restarts: i.restarts ?? 0,
         exitCode: i.exitCode ?? null,
         exitReason: i.exitReason ?? null,
+        reason: i.reason ?? null,
+        host: i.host ?? null,
         address: i.address ?? null,
         logs,
       };
     }),
   );
   instances.sort((a, b) => a.version.localeCompare(b.version) || a.slot - b.slot);
-  return { service: service.name, available: true, instances };
+  return { service: service.name, environment: env.name, runtime: runtime.kind ?? null, available: true, instances };
 }

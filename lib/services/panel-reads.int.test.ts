@@ -42,12 +42,13 @@ afterAll(async () => {
 describe('overview', () => {
   it('gives live version, health, the rollback target and nothing in flight', async () => {
     const o = await getOverview(tdb.db, w.clock.now());
-    const shop = o.services.find((s) => s.name === 'shop')!;
-    expect(shop).toMatchObject({ liveVersion: '1.1.0', rollbackTarget: '1.0.0', activeDeployment: null });
+    expect(o.environments.map((e) => e.name)).toEqual(['production']);
+    const shop = o.services.find((s) => s.name === 'shop')!.cells[0]!;
+    expect(shop).toMatchObject({ environment: 'production', liveVersion: '1.1.0', rollbackTarget: '1.0.0', activeDeployment: null });
     expect(shop.health).toMatchObject({ serving: 2, running: 2, exited: 0, status: 'healthy' });
     expect(shop.traffic!.requests).toBeGreaterThan(500);
     expect(shop.traffic!.errorRate).toBeCloseTo(0.1, 2);
-    const idle = o.services.find((s) => s.name === 'idle')!;
+    const idle = o.services.find((s) => s.name === 'idle')!.cells[0]!;
     expect(idle).toMatchObject({ liveVersion: null, rollbackTarget: null, health: { status: 'idle' } });
     expect(o.cursor).toBeGreaterThan(0);
   });
@@ -55,7 +56,7 @@ describe('overview', () => {
   it('shows a deployment in flight with its progress, and a rollback that returns to the live version', async () => {
     const { id, lease } = await w.start('shop', { version: '1.2.0', strategy: 'rolling' });
     const o = await getOverview(tdb.db, w.clock.now());
-    const shop = o.services.find((s) => s.name === 'shop')!;
+    const shop = o.services.find((s) => s.name === 'shop')!.cells[0]!;
     expect(shop.activeDeployment).toMatchObject({ id, to: '1.2.0', from: '1.1.0', step: 0 });
     expect(shop.activeDeployment!.totalSteps).toBeGreaterThan(2);
     expect(shop.rollbackTarget).toBe('1.1.0');

@@ -10,8 +10,10 @@ import { dependencyWaves } from '../engine';
 import { isUuid, parseInput } from './validate';
 import { createReleaseSchema } from './schemas';
 import { dependencyGraph } from './services';
+import { resolveEnvironment } from './environments';
 import { normalizeSemver } from './versions';
-import { createDeploymentTx, type ServiceContext } from './deployments';
+import { type ServiceContext } from './deployments';
+import { createDeploymentTx } from './create-deployment';
 import { notifyWork } from '../state/work';
 
 export async function createRelease(ctx: ServiceContext, input: unknown, actor: string) {
@@ -32,8 +34,10 @@ export async function createRelease(ctx: ServiceContext, input: unknown, actor: 
       items.push({ service, version });
     }
     const waves = dependencyWaves(names, await dependencyGraph(tx)); // 422 naming a cycle
+    const env = await resolveEnvironment(tx, body.environment);
     const release = await tx.release.create({
       data: {
+        environmentId: env.id,
         strategy: body.strategy ?? null,
         waves,
         actor,
@@ -57,6 +61,7 @@ export async function getRelease(db: Db, id: string) {
   const r = await db.release.findUnique({
     where: { id },
     include: {
+      environment: { select: { name: true } },
       items: {
         include: {
           service: { select: { name: true } },
@@ -70,6 +75,7 @@ export async function getRelease(db: Db, id: string) {
   if (!r) throw new AppError('not_found', `release ${id} not found`, { id });
   return {
     id: r.id,
+    environment: r.environment.name,
     state: r.state,
     strategy: r.strategy,
     waves: r.waves as string[][],
@@ -108,8 +114,10 @@ export async function advanceReleases(ctx: ServiceContext): Promise<number> {
   const running = await ctx.db.release.findMany({ where: { state: 'running' }, select: { id: true } });
   for (const { id } of running) {
     const did = await ctx.db.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<Array<{ id: string; current_wave: number; actor: string; strategy: string | null }>>`
-        SELECT id, current_wave, actor, strategy FROM releases WHERE id = ${id}::uuid AND state = 'running' FOR UPDATE SKIP LOCKED`;
+      const locked = await tx.$queryRaw<Array<{ id: string; current_wave: number; actor: string; strategy: string | null; environment: string }>>`
+        SELECT r.id, r.current_wave, r.actor, r.strategy, e.name AS environment
+        FROM releases r JOIN environments e ON e.id = r.environment_id
+        WHERE r.id = ${id}::uuid AND r.state = 'running' FOR UPDATE OF r SKIP LOCKED`;
       const r = locked[0];
       if (!r) return false;
       const items = await tx.releaseItem.findMany({
@@ -137,7 +145,7 @@ export async function advanceReleases(ctx: ServiceContext): Promise<number> {
             const { id: deploymentId } = await createDeploymentTx(
               tx,
               ctx,
-              { serviceName: item.service.name, version: item.version.semver, strategy: r.strategy ?? undefined, releaseId: id },
+              { serviceName: item.service.name, version: item.version.semver, strategy: r.strategy ?? undefined, releaseId: id, environment: r.environment },
               r.actor,
             );
             await tx.releaseItem.update({ where: { id: item.id }, data: { deploymentId } });

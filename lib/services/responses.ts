@@ -15,19 +15,14 @@ import {
   strategyParamsSchemas,
 } from '../engine';
 import { createVersionSchema, hooksSchema, templateSchema } from './schemas';
+import { count, deploymentState, environment, freeObject, timestamp, uuid } from './response-primitives';
 
-const timestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 date-time (UTC)' });
-const uuid = z.uuid();
-const count = z.number().int().min(0);
-const deploymentState = z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'aborted']);
 const anyStrategyParams = z.union([strategyParamsSchemas.rolling, strategyParamsSchemas['blue-green'], strategyParamsSchemas.canary, strategyParamsSchemas.recreate]);
-/** A JSON object whose keys are free (event data, audit details). */
-const freeObject = z.record(z.string(), z.unknown());
 
 // ------------------------------------------------------------------ leases, budgets, versions
 
 export const leaseSchema = z
-  .strictObject({ serviceId: uuid, deploymentId: uuid, owner: z.string().nullable().meta({ description: 'Worker holding it; null while waiting for one.' }), token: count, expiresAt: timestamp })
+  .strictObject({ serviceId: uuid, environmentId: uuid, deploymentId: uuid, owner: z.string().nullable().meta({ description: 'Worker holding it; null while waiting for one.' }), token: count, expiresAt: timestamp })
   .meta({ title: 'Lease', description: "The active deployment's claim on its service." });
 
 const budgetFields = {
@@ -45,7 +40,7 @@ const budgetFields = {
   since: timestamp,
   frozen: z.boolean().meta({ description: 'Deploys are refused until the budget recovers (an admin may override).' }),
 };
-export const errorBudgetSchema = z.strictObject({ service: z.string(), ...budgetFields }).meta({ title: 'Error budget' });
+export const errorBudgetSchema = z.strictObject({ service: z.string(), environment, ...budgetFields }).meta({ title: 'Error budget' });
 
 export const versionSchema = z
   .strictObject({
@@ -87,22 +82,37 @@ const serviceFields = {
 };
 export const serviceSchema = z.strictObject(serviceFields).meta({ title: 'Service' });
 
+const activeSummary = z.strictObject({ id: uuid, state: deploymentState, phase: z.string(), strategy: z.string(), version: z.string() }).nullable();
+const perEnvironment = z.strictObject({ name: z.string(), liveVersion: z.string().nullable(), liveSince: timestamp.nullable(), activeDeployment: activeSummary });
+
 export const serviceListItemSchema = z
   .strictObject({
     ...serviceFields,
-    activeDeployment: z.strictObject({ id: uuid, state: deploymentState, phase: z.string(), strategy: z.string(), version: z.string() }).nullable(),
+    environment: environment.meta({ description: 'The environment liveVersion and activeDeployment are about.' }),
+    activeDeployment: activeSummary,
+    environments: z.array(perEnvironment).meta({ description: 'What is live and in flight in each environment, in order.' }),
   })
   .meta({ title: 'Service in the list' });
 
 export const serviceDetailSchema = z
   .strictObject({
     ...serviceFields,
+    environment: environment.meta({ description: 'The environment liveVersion, lease, history and errorBudget are about (?environment=, default the first).' }),
+    activeDeployment: activeSummary,
+    environments: z.array(perEnvironment.extend({ protected: z.boolean() })),
     errorBudget: z.strictObject(budgetFields),
-    versions: z.array(versionSchema),
+    versions: z.array(
+      versionSchema.extend({
+        path: z
+          .array(z.strictObject({ environment: z.string(), reachedAt: timestamp.nullable(), live: z.boolean() }))
+          .meta({ description: "The version's path through the environments: when it first went live in each, and whether it still is." }),
+      }),
+    ),
     deployments: z
       .array(
         z.strictObject({
           id: uuid,
+          environment,
           kind: z.enum(['deploy', 'rollback']),
           state: deploymentState,
           phase: z.string(),
@@ -114,9 +124,11 @@ export const serviceDetailSchema = z
           finishedAt: timestamp.nullable(),
         }),
       )
-      .meta({ description: 'The last 20, newest first.' }),
+      .meta({ description: 'The last 30 in every environment, newest first.' }),
     lease: leaseSchema.nullable(),
-    history: z.array(z.strictObject({ version: z.string(), from: timestamp, until: timestamp.nullable(), deploymentId: uuid.nullable() })).meta({ description: 'Which version served when, newest first.' }),
+    history: z
+      .array(z.strictObject({ version: z.string(), environment, from: timestamp, until: timestamp.nullable(), deploymentId: uuid.nullable() }))
+      .meta({ description: 'Which version served when in this environment, newest first.' }),
     address: z.string().nullable().meta({ description: "The service router's stable address, when the runtime has one." }),
   })
   .meta({ title: 'Service with versions, deployments, lease and budget' });
@@ -130,6 +142,7 @@ export const deploymentSchema = z
   .strictObject({
     id: uuid,
     service: z.string(),
+    environment,
     kind: z.enum(['deploy', 'rollback']),
     state: deploymentState,
     phase: z.string(),
@@ -154,6 +167,17 @@ export const deploymentSchema = z
       .meta({ description: 'Requests from people the worker acts on at its next step (times in epoch ms).' }),
     lastSeq: count,
     lease: leaseSchema.nullable(),
+    approval: z
+      .strictObject({
+        required: count,
+        expiresAt: timestamp.nullable(),
+        decisions: z.array(z.strictObject({ actor: z.string(), decision: z.enum(['approved', 'rejected']), comment: z.string(), at: timestamp })),
+      })
+      .nullable()
+      .meta({ description: 'For a deployment into a protected environment: the approvals it needs and those it got.' }),
+    overrides: z
+      .array(z.strictObject({ gate: z.string(), message: z.string(), reason: z.string(), actor: z.string(), at: timestamp }))
+      .meta({ description: 'Gates an admin deployed through, with the reason.' }),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
@@ -196,8 +220,19 @@ export const previewSchema = z
   })
   .meta({ title: 'Plan preview', description: 'The exact steps, timings, traffic after each step and the preflight, without acting.' });
 
+export const gateSchema = z
+  .strictObject({
+    gate: z.enum(['promotion', 'freeze', 'error_budget', 'approval']),
+    met: z.boolean(),
+    blocking: z.boolean().meta({ description: 'An unmet blocking gate refuses the deployment (409); approval makes it wait instead.' }),
+    overridable: z.boolean().meta({ description: 'An admin may deploy through it, with a reason (recorded).' }),
+    message: z.string(),
+    details: freeObject,
+  })
+  .meta({ title: 'Gate' });
+
 export const dryRunSchema = z
-  .strictObject({ dryRun: z.literal(true), service: z.string(), from: z.string().nullable(), to: z.string(), bad: z.boolean(), preview: previewSchema })
+  .strictObject({ dryRun: z.literal(true), service: z.string(), environment, from: z.string().nullable(), to: z.string(), bad: z.boolean(), preview: previewSchema, gates: z.array(gateSchema) })
   .meta({ title: 'Dry run' });
 
 export const eventSchema = z
@@ -207,6 +242,7 @@ export const eventSchema = z
 export const rollbackResultSchema = z
   .strictObject({
     mode: z.enum(['abort-in-flight', 'deployment']).meta({ description: 'abort-in-flight: the deployment in flight is aborted and traffic returns; deployment: a fast deployment of the target.' }),
+    environment,
     deploymentId: uuid.nullable(),
     from: z.string().nullable(),
     target: z.string().nullable(),
@@ -274,6 +310,7 @@ export const analysisSchema = z
 export const releaseSchema = z
   .strictObject({
     id: uuid,
+    environment,
     state: z.enum(['running', 'succeeded', 'failed']),
     strategy: z.enum(STRATEGIES).nullable(),
     waves: z.array(z.array(z.string())).meta({ description: 'Service names per wave, dependencies first.' }),
@@ -293,92 +330,3 @@ export const releaseSchema = z
   })
   .meta({ title: 'Release' });
 
-// ------------------------------------------------------------------ overview, changes, instances, leases
-
-const trafficFigures = { requests: count, errors: count, errorRate: z.number().nullable() };
-
-export const overviewSchema = z
-  .strictObject({
-    services: z.array(
-      z.strictObject({
-        name: z.string(),
-        description: z.string(),
-        replicas: z.number().int(),
-        dependencies: z.array(z.string()),
-        liveVersion: z.string().nullable(),
-        liveSince: timestamp.nullable(),
-        health: z.strictObject({ serving: count, running: count, exited: count, status: z.enum(['healthy', 'degraded', 'down', 'unknown', 'idle']) }),
-        traffic: z.strictObject({ windowSeconds: z.number(), ...trafficFigures }).nullable(),
-        activeDeployment: z
-          .strictObject({
-            id: uuid,
-            kind: z.enum(['deploy', 'rollback']),
-            state: deploymentState,
-            phase: z.string(),
-            strategy: z.string(),
-            from: z.string().nullable(),
-            to: z.string(),
-            step: count,
-            totalSteps: count,
-            startedAt: timestamp.nullable(),
-          })
-          .nullable(),
-        rollbackTarget: z.string().nullable(),
-        rollbackNote: z.string().nullable(),
-        errorBudget: z
-          .strictObject({ sloAvailability: z.number(), budgetMinutes: z.number(), leftMinutes: z.number(), spentFraction: z.number(), exhausted: z.boolean(), frozen: z.boolean() })
-          .nullable(),
-      }),
-    ),
-    at: timestamp,
-    cursor: count.meta({ description: 'The global event cursor this overview is current to.' }),
-  })
-  .meta({ title: 'Overview' });
-
-const around = z.strictObject(trafficFigures).nullable();
-export const changeSchema = z
-  .strictObject({
-    id: z.string(),
-    kind: z.enum(['deploy', 'rollback', 'version', 'service', 'config']),
-    at: timestamp,
-    service: z.string(),
-    actor: z.string(),
-    summary: z.string(),
-    deploymentId: uuid.nullable(),
-    state: z.string().nullable(),
-    strategy: z.string().nullable(),
-    from: z.string().nullable(),
-    to: z.string().nullable(),
-    reason: z.string().nullable(),
-    before: around.meta({ description: 'Traffic in the five minutes before (deployments only, while the runtime still holds it).' }),
-    after: around,
-  })
-  .meta({ title: 'Change' });
-
-export const instancesSchema = z
-  .strictObject({
-    service: z.string(),
-    available: z.boolean().meta({ description: 'false: no runtime is attached to this process.' }),
-    instances: z.array(
-      z.strictObject({
-        id: z.string(),
-        version: z.string(),
-        versionId: uuid,
-        slot: count,
-        state: z.enum(['running', 'exited']),
-        health: z.enum(['serving', 'starting', 'out-of-rotation', 'exited']),
-        weight: z.number(),
-        startedAt: timestamp,
-        restarts: count,
-        exitCode: z.number().int().nullable(),
-        exitReason: z.string().nullable(),
-        address: z.string().nullable(),
-        logs: z.array(z.string()),
-      }),
-    ),
-  })
-  .meta({ title: 'Instances' });
-
-export const leaseBreakSchema = z
-  .strictObject({ service: z.string(), deploymentId: uuid, previousOwner: z.string().nullable(), previousToken: count, brokenAt: timestamp })
-  .meta({ title: 'Broken lease' });

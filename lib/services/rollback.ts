@@ -16,8 +16,10 @@ import { notifyWork } from '../state/work';
 import { parseInput } from './validate';
 import { rollbackSchema } from './schemas';
 import { findServiceOr404 } from './lookup';
+import { resolveEnvironment } from './environments';
 import { normalizeSemver } from './versions';
-import { createDeploymentTx, getDeployment, liveVersionOf, type ServiceContext } from './deployments';
+import { getDeployment, liveVersionOf, type ServiceContext } from './deployments';
+import { createDeploymentTx } from './create-deployment';
 
 /** The engine's rollback choice, from a service's release-history rows and its versions. */
 export function chooseFromHistory(args: {
@@ -47,12 +49,22 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
   const requested = body.toVersion ? normalizeSemver(body.toVersion) : undefined;
   const result = await ctx.db.$transaction(async (tx) => {
     const service = await findServiceOr404(tx, serviceName);
+    const env = await resolveEnvironment(tx, body.environment);
     // Lock the service's active deployment row (if any) against a concurrent rollback.
     const active = (
-      await tx.$queryRaw<Array<{ id: string; kind: string; plan: unknown; control: unknown; progress: unknown }>>`
-        SELECT id, kind, plan, control, progress FROM deployments WHERE active_for = ${service.id}::uuid FOR UPDATE`
+      await tx.$queryRaw<Array<{ id: string; kind: string; state: string; plan: unknown; control: unknown; progress: unknown }>>`
+        SELECT id, kind, state, plan, control, progress FROM deployments
+        WHERE active_for = ${service.id}::uuid AND environment_id = ${env.id}::uuid FOR UPDATE`
     ).map((row) => ({ ...row, ...readState(row) }));
     const now = clock.now();
+    if (active[0]?.state === 'awaiting_approval' && !body.dryRun) {
+      // Nothing ran yet: the waiting request gives way to the rollback (an incident must not wait).
+      const waiting = active.shift()!;
+      await tx.deployment.update({ where: { id: waiting.id }, data: { state: 'aborted', phase: 'aborted', activeFor: null, finishedAt: new Date(now), reason: `superseded by a rollback by ${actor}` } });
+      await appendEvents(tx, waiting.id, [{ type: 'deployment_aborted', message: `Aborted: ${actor} rolled ${serviceName} back in ${env.name} while this waited for approval`, data: { reason: 'superseded by a rollback' } }], actor, new Date(now));
+    } else if (active[0]?.state === 'awaiting_approval') {
+      active.shift();
+    }
     if (active[0]) {
       const a = active[0];
       const d = await tx.deployment.findUniqueOrThrow({ where: { id: a.id }, include: { fromVersion: true, toVersion: true } });
@@ -67,7 +79,7 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
           { deploymentId: a.id },
         );
       }
-      const plan = { mode: 'abort-in-flight' as const, deploymentId: a.id, from: d.toVersion.semver, target: target?.semver ?? null, skipped: [] };
+      const plan = { mode: 'abort-in-flight' as const, environment: env.name, deploymentId: a.id, from: d.toVersion.semver, target: target?.semver ?? null, skipped: [] };
       if (body.dryRun) return { ...plan, dryRun: true };
       const reason = `rolled back by ${actor}`;
       await tx.deployment.update({ where: { id: a.id }, data: { control: toJson({ ...a.control, abort: { actor, reason, markBad: true, at: now } }) } });
@@ -82,11 +94,11 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
       return { ...plan, dryRun: false };
     }
 
-    const current = await liveVersionOf(tx, service.id);
-    const history = await tx.releaseHistory.findMany({ where: { serviceId: service.id }, orderBy: { from: 'asc' } });
+    const current = await liveVersionOf(tx, service.id, env.id);
+    const history = await tx.releaseHistory.findMany({ where: { serviceId: service.id, environmentId: env.id }, orderBy: { from: 'asc' } });
     const versions = await tx.version.findMany({ where: { serviceId: service.id } });
     const choice = chooseFromHistory({ history, versions, currentVersionId: current?.id ?? null, toVersion: requested, service: serviceName });
-    const plan = { mode: 'deployment' as const, from: current?.semver ?? null, target: choice.target.semver, skipped: choice.skipped };
+    const plan = { mode: 'deployment' as const, environment: env.name, from: current?.semver ?? null, target: choice.target.semver, skipped: choice.skipped };
     if (body.dryRun) return { ...plan, deploymentId: null, dryRun: true };
     if (current) {
       await tx.version.update({
@@ -97,7 +109,14 @@ export async function rollbackService(ctx: ServiceContext, serviceName: string, 
     const { id } = await createDeploymentTx(
       tx,
       ctx,
-      { serviceName, version: choice.target.semver, strategy: 'blue-green', kind: 'rollback', reason: `rollback from v${current?.semver ?? '?'} by ${actor}` },
+      {
+        serviceName,
+        environment: env.name,
+        version: choice.target.semver,
+        strategy: 'blue-green',
+        kind: 'rollback',
+        reason: `rollback from v${current?.semver ?? '?'} by ${actor}`,
+      },
       actor,
     );
     return { ...plan, deploymentId: id, dryRun: false };

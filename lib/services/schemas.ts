@@ -119,19 +119,24 @@ export const createDeploymentSchema = z
     force: z.boolean().default(false),
     /** Canary analysis override for this deployment, merged over the service's defaults. */
     analysis: analysisConfigSchema.optional(),
-    /** Deploy although the service's error budget is spent and deploys are frozen (recorded). */
-    override: z.boolean().default(false),
+    /** The environment to deploy to (default: the first environment). */
+    environment: slug.optional(),
+    /** Deploy through refusing gates (freeze, promotion, spent error budget): admins, with a reason that is recorded. */
+    override: z.union([z.boolean(), z.object({ reason: z.string().trim().min(1).max(500) }).strict()]).optional(),
   })
   .strict();
 export type CreateDeploymentInput = z.input<typeof createDeploymentSchema>;
 
-export const rollbackSchema = z.object({ toVersion: z.string().min(1).max(100).optional(), dryRun: z.boolean().default(false) }).strict();
+export const rollbackSchema = z
+  .object({ toVersion: z.string().min(1).max(100).optional(), dryRun: z.boolean().default(false), environment: slug.optional() })
+  .strict();
 export type RollbackInput = z.input<typeof rollbackSchema>;
 
 export const createReleaseSchema = z
   .object({
     items: z.array(z.object({ service: slug, version: z.string().min(1).max(100) }).strict()).min(1).max(100),
     strategy: strategyName.optional(),
+    environment: slug.optional(),
   })
   .strict();
 export type CreateReleaseInput = z.input<typeof createReleaseSchema>;

@@ -1,11 +1,11 @@
 import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { assertAcyclic, resolveHealthPolicy, validateStrategyParams } from '../engine';
-import { readLease } from '../state/leases';
 import { parseInput } from './validate';
 import { findServiceOr404 } from './lookup';
-import { budgetOf } from './error-budget';
-import { createServiceSchema, slug, updateServiceSchema } from './schemas';
+import { liveByEnvironment, present, withEdges } from './service-reads';
+import { resolveEnvironment } from './environments';
+import { createServiceSchema, updateServiceSchema } from './schemas';
 
 type ServiceGraphRow = { name: string; dependencies: Array<{ dependsOn: { name: string } }> };
 
@@ -109,146 +109,11 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
   });
 }
 
-async function liveVersions(db: Db | Prisma.TransactionClient, serviceIds: string[]) {
-  const rows = await db.releaseHistory.findMany({
-    where: { serviceId: { in: serviceIds }, until: null },
-    include: { version: true },
-  });
-  return new Map(rows.map((r) => [r.serviceId, { semver: r.version.semver, versionId: r.versionId, since: r.from.toISOString() }]));
-}
-
-function present(
-  s: {
-    id: string;
-    name: string;
-    description: string;
-    replicas: number;
-    template: unknown;
-    health: unknown;
-    requiredConfigKeys: string[];
-    hooks: unknown;
-    defaultStrategy: string;
-    strategyParams: unknown;
-    sloAvailability: number;
-    sloLatencyMs: number | null;
-    analysis: unknown;
-    budgetFreeze: boolean;
-    createdAt: Date;
-    createdBy: string;
-    dependencies: Array<{ dependsOn: { name: string } }>;
-    dependents: Array<{ service: { name: string } }>;
-  },
-  live: { semver: string; versionId: string; since: string } | undefined,
-) {
-  return {
-    id: s.id,
-    name: s.name,
-    description: s.description,
-    replicas: s.replicas,
-    template: s.template,
-    health: s.health,
-    requiredConfigKeys: s.requiredConfigKeys,
-    hooks: s.hooks,
-    defaultStrategy: s.defaultStrategy,
-    strategyParams: s.strategyParams,
-    slo: { availability: s.sloAvailability, latencyMs: s.sloLatencyMs },
-    analysis: s.analysis,
-    budgetFreeze: s.budgetFreeze,
-    dependencies: s.dependencies.map((d) => d.dependsOn.name).sort(),
-    dependents: s.dependents.map((d) => d.service.name).sort(),
-    liveVersion: live?.semver ?? null,
-    liveSince: live?.since ?? null,
-    createdAt: s.createdAt.toISOString(),
-    createdBy: s.createdBy,
-  };
-}
-
-const withEdges = {
-  dependencies: { select: { dependsOn: { select: { name: true } } } },
-  dependents: { select: { service: { select: { name: true } } } },
-} as const;
-
 async function getServiceById(db: Db | Prisma.TransactionClient, id: string) {
   const s = await db.service.findUniqueOrThrow({ where: { id }, include: withEdges });
-  const live = await liveVersions(db, [id]);
-  return present(s, live.get(id));
+  const env = await resolveEnvironment(db);
+  const live = await liveByEnvironment(db, [id]);
+  return present(s, live.get(id)?.get(env.id));
 }
 
-export async function listServices(db: Db) {
-  const rows = await db.service.findMany({ include: withEdges, orderBy: { name: 'asc' } });
-  const live = await liveVersions(db, rows.map((r) => r.id));
-  const active = await db.deployment.findMany({
-    where: { activeFor: { not: null } },
-    select: { id: true, serviceId: true, state: true, phase: true, strategy: true, toVersion: { select: { semver: true } } },
-  });
-  return rows.map((s) => {
-    const a = active.find((d) => d.serviceId === s.id);
-    return {
-      ...present(s, live.get(s.id)),
-      activeDeployment: a ? { id: a.id, state: a.state, phase: a.phase, strategy: a.strategy, version: a.toVersion.semver } : null,
-    };
-  });
-}
-
-export async function getService(db: Db, name: string) {
-  const s = slug.safeParse(name).success ? await db.service.findUnique({ where: { name }, include: withEdges }) : null;
-  if (!s) throw new AppError('not_found', `service ${name} not found`, { service: name });
-  const live = await liveVersions(db, [s.id]);
-  const [versions, deployments, lease, history] = await Promise.all([
-    db.version.findMany({ where: { serviceId: s.id }, orderBy: { createdAt: 'desc' } }),
-    db.deployment.findMany({
-      where: { serviceId: s.id },
-      orderBy: { createdAt: 'desc' },
-      take: 20,
-      include: { toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
-    }),
-    readLease(db, s.id),
-    db.releaseHistory.findMany({ where: { serviceId: s.id }, orderBy: { from: 'desc' }, take: 50, include: { version: { select: { semver: true } } } }),
-  ]);
-  const budget = await budgetOf(db, s, Date.now());
-  return {
-    ...present(s, live.get(s.id)),
-    errorBudget: { ...budget, frozen: budget.freezeWhenSpent && budget.exhausted },
-    versions: versions.map(presentVersion),
-    deployments: deployments.map((d) => ({
-      id: d.id,
-      kind: d.kind,
-      state: d.state,
-      phase: d.phase,
-      strategy: d.strategy,
-      from: d.fromVersion?.semver ?? null,
-      to: d.toVersion.semver,
-      actor: d.actor,
-      createdAt: d.createdAt.toISOString(),
-      finishedAt: d.finishedAt?.toISOString() ?? null,
-    })),
-    lease,
-    history: history.map((h) => ({ version: h.version.semver, from: h.from.toISOString(), until: h.until?.toISOString() ?? null, deploymentId: h.deploymentId })),
-  };
-}
-
-export function presentVersion(v: {
-  id: string;
-  semver: string;
-  artifact: unknown;
-  config: unknown;
-  notes: string;
-  bad: boolean;
-  badReason: string | null;
-  markedBadAt: Date | null;
-  createdBy: string;
-  createdAt: Date;
-}) {
-  return {
-    id: v.id,
-    version: v.semver,
-    artifact: v.artifact,
-    config: v.config,
-    notes: v.notes,
-    bad: v.bad,
-    badReason: v.badReason,
-    markedBadAt: v.markedBadAt?.toISOString() ?? null,
-    createdBy: v.createdBy,
-    createdAt: v.createdAt.toISOString(),
-  };
-}
+export { presentVersion } from './service-reads';

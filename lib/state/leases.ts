@@ -1,7 +1,7 @@
 /**
- * Service leases: the active deployment's claim on its service, and the worker process
- * running it. The database is the referee:
- *  - `leases.service_id` is the primary key: one lease per service;
+ * Service leases: the active deployment's claim on its service in one environment, and the
+ * worker process running it. The database is the referee:
+ *  - `(service_id, environment_id)` is the primary key: one lease per service per environment;
  *  - a worker claims a lease only if it is unowned or expired unrenewed, bumping the
  *    fencing `token` (FOR UPDATE SKIP LOCKED spreads work across processes);
  *  - every orchestrator write goes through `fence()`, which matches the token under a row
@@ -21,17 +21,19 @@ export interface LeaseHandle {
 
 export interface LeaseInfo {
   serviceId: string;
+  environmentId: string;
   deploymentId: string;
   owner: string | null;
   token: number;
   expiresAt: string;
 }
 
-export async function readLease(db: Db | Tx, serviceId: string): Promise<LeaseInfo | null> {
-  const l = await db.lease.findUnique({ where: { serviceId } });
+export async function readLease(db: Db | Tx, serviceId: string, environmentId: string): Promise<LeaseInfo | null> {
+  const l = await db.lease.findUnique({ where: { serviceId_environmentId: { serviceId, environmentId } } });
   return l
     ? {
         serviceId: l.serviceId,
+        environmentId: l.environmentId,
         deploymentId: l.deploymentId,
         owner: l.owner,
         token: Number(l.token),
@@ -52,15 +54,15 @@ export function leaseConflict(serviceName: string, lease: LeaseInfo): AppError {
 /** Create the lease of a new deployment, in the transaction that creates it. */
 export async function createLease(
   tx: Tx,
-  args: { serviceId: string; serviceName: string; deploymentId: string; ttlSeconds: number; now: Date },
+  args: { serviceId: string; environmentId: string; serviceName: string; deploymentId: string; ttlSeconds: number; now: Date },
 ): Promise<void> {
   const inserted = await tx.$executeRaw`
-    INSERT INTO leases (service_id, deployment_id, owner, token, ttl_seconds, expires_at, acquired_at)
-    VALUES (${args.serviceId}::uuid, ${args.deploymentId}::uuid, NULL, 0, ${args.ttlSeconds},
+    INSERT INTO leases (service_id, environment_id, deployment_id, owner, token, ttl_seconds, expires_at, acquired_at)
+    VALUES (${args.serviceId}::uuid, ${args.environmentId}::uuid, ${args.deploymentId}::uuid, NULL, 0, ${args.ttlSeconds},
             ${new Date(args.now.getTime() + args.ttlSeconds * 1000)}, ${args.now})
-    ON CONFLICT (service_id) DO NOTHING`;
+    ON CONFLICT (service_id, environment_id) DO NOTHING`;
   if (inserted === 0) {
-    const lease = await readLease(tx, args.serviceId);
+    const lease = await readLease(tx, args.serviceId, args.environmentId);
     if (lease) throw leaseConflict(args.serviceName, lease);
     throw new AppError('conflict', `service ${args.serviceName} is locked by another deployment`);
   }
@@ -74,8 +76,8 @@ export async function claimLeases(db: Db, owner: string, now: number, limit: num
     UPDATE leases l
     SET owner = ${owner}, token = l.token + 1, acquired_at = ${at}, heartbeat_at = ${at},
         expires_at = ${at}::timestamptz + make_interval(secs => l.ttl_seconds)
-    WHERE l.service_id IN (
-      SELECT service_id FROM leases
+    WHERE l.deployment_id IN (
+      SELECT deployment_id FROM leases
       WHERE owner IS NULL OR expires_at < ${at}
       ORDER BY acquired_at
       LIMIT ${limit}
@@ -95,7 +97,7 @@ export async function renewLease(db: Db | Tx, h: LeaseHandle, now: number): Prom
   const at = new Date(now);
   const n = await db.$executeRaw`
     UPDATE leases SET heartbeat_at = ${at}, expires_at = ${new Date(now + h.ttlSeconds * 1000)}
-    WHERE service_id = ${h.serviceId}::uuid AND deployment_id = ${h.deploymentId}::uuid AND token = ${h.token}`;
+    WHERE deployment_id = ${h.deploymentId}::uuid AND token = ${h.token}`;
   return n === 1;
 }
 
@@ -115,7 +117,7 @@ export async function fence(tx: Tx, h: LeaseHandle, now: number): Promise<void> 
 
 /** Give the service back when its deployment ends (same transaction as the final state). */
 export async function releaseLease(tx: Tx, h: LeaseHandle): Promise<void> {
-  await tx.$executeRaw`DELETE FROM leases WHERE service_id = ${h.serviceId}::uuid AND token = ${h.token}`;
+  await tx.$executeRaw`DELETE FROM leases WHERE deployment_id = ${h.deploymentId}::uuid AND token = ${h.token}`;
 }
 
 /** Claim the lease of one given deployment (same rules as claimLeases); null if not claimable. */

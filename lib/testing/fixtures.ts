@@ -11,20 +11,35 @@ import { claimDeployment, type LeaseHandle } from '../state/leases';
 import { drive } from './drive';
 import { createService, type CreateServiceInput } from '../services';
 import { createVersion } from '../services/versions';
-import { createDeployment, getDeployment, type ServiceContext } from '../services/deployments';
+import { getDeployment, type ServiceContext } from '../services/deployments';
+import { createDeployment } from '../services/create-deployment';
 import { readEvents } from '../events/read';
 
 export const ACTOR = 'test@flightdeck';
 
 export class World {
   readonly clock = new ManualClock();
+  /** The runtime of the database's first environment ("production" in a fresh test database). */
   readonly runtime = new FakeRuntime(this.clock);
+  /** Every other environment gets a FakeRuntime of its own, made on first use. */
+  private readonly others = new Map<string, FakeRuntime>();
   readonly orchestrator: Orchestrator;
   readonly ctx: ServiceContext;
 
   constructor(readonly db: Db, opts: { leaseTtlSeconds?: number } = {}) {
-    this.orchestrator = new Orchestrator({ db, runtime: this.runtime, clock: this.clock, analysisIntervalSeconds: 10 });
+    this.orchestrator = new Orchestrator({ db, runtime: this.runtime, runtimeFor: (env) => this.runtimeOf(env.name), clock: this.clock, analysisIntervalSeconds: 10 });
     this.ctx = { db, clock: this.clock, leaseTtlSeconds: opts.leaseTtlSeconds };
+  }
+
+  /** The FakeRuntime of an environment ("production", the migrated default, is `runtime`). */
+  runtimeOf(environment: string): FakeRuntime {
+    if (environment === 'production') return this.runtime;
+    let r = this.others.get(environment);
+    if (!r) {
+      r = new FakeRuntime(this.clock);
+      this.others.set(environment, r);
+    }
+    return r;
   }
 
   async service(input: Partial<CreateServiceInput> & { name: string }, versions: Array<string | { version: string; config?: Record<string, string> }> = []) {

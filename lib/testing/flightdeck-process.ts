@@ -7,7 +7,7 @@
  */
 import { startNode } from '../server/node';
 import { RemoteRuntime } from '../runtime/rpc';
-import { createDeployment } from '../services/deployments';
+import { createDeployment } from '../services/create-deployment';
 import { errorResponse } from '../api/http';
 import type http from 'node:http';
 

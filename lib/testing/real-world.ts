@@ -16,7 +16,8 @@ import type { Runtime } from '../runtime/types';
 import type { RuntimeExtras } from '../runtime/rpc';
 import { createService, type CreateServiceInput } from '../services';
 import { createVersion } from '../services/versions';
-import { createDeployment, getDeployment, type ServiceContext } from '../services/deployments';
+import { getDeployment, type ServiceContext } from '../services/deployments';
+import { createDeployment } from '../services/create-deployment';
 import { readEvents } from '../events/read';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');

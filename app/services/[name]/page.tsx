@@ -13,25 +13,31 @@ import { InstancesPanel } from '@/components/services/instances-panel';
 import { DependencyGraph } from '@/components/services/dependency-graph';
 import { BreakLeaseButton } from '@/components/services/break-lease-button';
 import { LiveRefresh } from '@/components/realtime/live-refresh';
+import { EnvironmentTabs, VersionPath } from '@/components/services/environments';
+import { PromoteButton } from '@/components/services/promote-button';
 
 export const dynamic = 'force-dynamic';
 
 type Hook = { name: string; command?: string; url?: string; timeoutSeconds?: number };
 
 /** Service: versions, deployment history, instances, dependencies, config, hooks, lease; Deploy and Rollback. */
-export default async function ServicePage({ params }: { params: Promise<{ name: string }> }) {
+export default async function ServicePage({ params, searchParams }: { params: Promise<{ name: string }>; searchParams: Promise<{ environment?: string }> }) {
   await requireUser();
   const { name } = await params;
+  const { environment } = await searchParams;
   const db = serviceContext().db;
-  const s = await orNotFound(getService(db, name));
+  const s = await orNotFound(getService(db, name, { environment: typeof environment === 'string' ? environment : undefined }));
+  const env = s.environment;
   const cursor = await currentCursor(db);
-  const runtime = attachedRuntime();
+  const runtime = attachedRuntime({ name: env });
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(s.name).catch(() => null) : null;
   const everLive = new Set(s.history.map((h) => h.version));
+  const envIndex = s.environments.findIndex((e) => e.name === env);
+  const previous = envIndex > 0 ? s.environments[envIndex - 1]! : null;
   const status = (v: { version: string; bad: boolean }) => (v.version === s.liveVersion ? 'live' : v.bad ? 'bad' : everLive.has(v.version) ? 'previous good' : 'never deployed');
   const hooks = s.hooks as { pre: Hook[]; post: Hook[] };
   const health = s.health as Record<string, unknown>;
-  const active = s.deployments.find((d) => d.state === 'queued' || d.state === 'running' || d.state === 'paused');
+  const active = s.deployments.find((d) => d.environment === env && (d.state === 'awaiting_approval' || d.state === 'queued' || d.state === 'running' || d.state === 'paused'));
 
   return (
     <div className="space-y-4">
@@ -40,8 +46,9 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
         <div>
           <Breadcrumbs trail={[{ href: '/', label: 'Overview' }]}>service</Breadcrumbs>
           <h1 className="text-xl font-semibold">{s.name}</h1>
+          <EnvironmentTabs service={s.name} current={env} environments={s.environments} />
           <p className="text-sm text-zinc-500">
-            {s.description || 'No description.'} · {s.replicas} replica{s.replicas === 1 ? '' : 's'} · live{' '}
+            {s.description || 'No description.'} · {s.replicas} replica{s.replicas === 1 ? '' : 's'} · live in {env}{' '}
             <span className="font-mono text-zinc-900 dark:text-zinc-100" data-testid="service-live">
               {s.liveVersion ? `v${s.liveVersion}` : 'nothing'}
             </span>
@@ -57,10 +64,12 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
           <VersionDialog service={s.name} requiredKeys={s.requiredConfigKeys} />
           <DeployDialog
             service={s.name}
+            environment={env}
             defaults={{ defaultStrategy: s.defaultStrategy, strategyParams: s.strategyParams, analysis: s.analysis }}
             versions={s.versions.map((v) => ({ version: v.version, bad: v.bad, live: v.version === s.liveVersion }))}
           />
-          {(s.liveVersion || active) && <RollbackButton service={s.name} size="md" />}
+          {previous?.liveVersion && previous.liveVersion !== s.liveVersion && <PromoteButton service={s.name} version={previous.liveVersion} from={previous.name} to={env} />}
+          {(s.liveVersion || (active && active.state !== 'awaiting_approval')) && <RollbackButton service={s.name} environment={env} size="md" />}
         </div>
       </div>
 
@@ -83,6 +92,9 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
                     <td className="py-1">
                       <StateBadge state={status(v)} />
                     </td>
+                    <td className="py-1" data-testid={`path-${v.version}`}>
+                      <VersionPath path={v.path} />
+                    </td>
                     <td className="max-w-64 truncate py-1 text-xs text-zinc-500" title={v.badReason ?? v.notes}>
                       {v.bad ? v.badReason : v.notes}
                     </td>
@@ -97,7 +109,7 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
         </Section>
 
         <Section title="Instances" testId="instances-section">
-          <InstancesPanel service={s.name} />
+          <InstancesPanel service={s.name} environment={env} />
         </Section>
 
         <Section title="Deployment history" testId="history">
@@ -114,7 +126,8 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
                     <td className="py-1">
                       <Link href={`/deployments/${d.id}`} className="hover:underline">
                         {d.kind === 'rollback' ? 'rollback' : d.strategy} {d.from ? `v${d.from}` : '∅'} → v{d.to}
-                      </Link>
+                      </Link>{' '}
+                      <span className="text-xs text-zinc-500">in {d.environment}</span>
                     </td>
                     <td className="py-1 text-xs text-zinc-500">by {d.actor}</td>
                     <td className="py-1 text-right text-xs text-zinc-500">
@@ -159,7 +172,7 @@ export default async function ServicePage({ params }: { params: Promise<{ name: 
                   <Link className="font-mono hover:underline" href={`/deployments/${s.lease.deploymentId}`}>
                     {s.lease.deploymentId.slice(0, 8)}
                   </Link>{' '}
-                  ({s.lease.owner ? `worker ${s.lease.owner}` : 'waiting for a worker'}), expires <Ago iso={s.lease.expiresAt} /> <BreakLeaseButton service={s.name} owner={s.lease.owner} />
+                  ({s.lease.owner ? `worker ${s.lease.owner}` : 'waiting for a worker'}), expires <Ago iso={s.lease.expiresAt} /> <BreakLeaseButton service={s.name} environment={env} owner={s.lease.owner} />
                 </>
               ) : (
                 'free'

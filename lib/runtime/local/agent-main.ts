@@ -16,13 +16,25 @@ const stateDir = process.env.FLIGHTDECK_RUNTIME_DIR ?? path.resolve('.data/runti
 const baseDir = process.env.FLIGHTDECK_BASE_DIR ?? process.cwd();
 const log = (m: string) => process.stdout.write(`${new Date().toISOString()} [runtime-agent] ${m}\n`);
 
-const runtime = new LocalRuntime({
-  stateDir,
-  baseDir,
-  routerBasePort: Number(process.env.FLIGHTDECK_ROUTER_BASE_PORT ?? 4100),
-  log,
-});
-const rpc = await serveRuntime(runtime);
+// One local runtime per environment (its own routers and instances), sharing one port book.
+const sharedPorts = new Set<number>();
+const runtimes = new Map<string, LocalRuntime>();
+function runtimeFor(scope: string | null): LocalRuntime {
+  const key = scope ?? '';
+  let r = runtimes.get(key);
+  if (!r) {
+    r = new LocalRuntime({
+      stateDir: scope ? path.join(stateDir, 'env', scope) : stateDir,
+      baseDir,
+      routerBasePort: Number(process.env.FLIGHTDECK_ROUTER_BASE_PORT ?? 4100),
+      sharedPorts,
+      log: (m) => log(scope ? `[${scope}] ${m}` : m),
+    });
+    runtimes.set(key, r);
+  }
+  return r;
+}
+const rpc = await serveRuntime(runtimeFor);
 const file = path.join(stateDir, 'agent.json');
 writeFileSync(file, JSON.stringify({ pid: process.pid, url: rpc.url, startedAt: new Date().toISOString() }, null, 2));
 log(`serving the local runtime on ${rpc.url} (pid ${process.pid})`);
@@ -33,7 +45,7 @@ const shutdown = async (signal: string) => {
   closing = true;
   log(`${signal}: stopping instances and routers`);
   rmSync(file, { force: true });
-  await runtime.close();
+  await Promise.all([...runtimes.values()].map((r) => r.close()));
   await rpc.close();
   process.exit(0);
 };

@@ -67,6 +67,8 @@ export interface LocalRuntimeOptions {
   routerBasePort?: number;
   /** Restart an instance that exits on its own while in rotation (default true). */
   supervise?: boolean;
+  /** Router ports taken by other runtimes in this process (one per environment), so none collide. */
+  sharedPorts?: Set<number>;
   log?: (m: string) => void;
 }
 
@@ -85,6 +87,7 @@ export class LocalRuntime implements Runtime {
     mkdirSync(o.stateDir, { recursive: true });
     const file = path.join(o.stateDir, 'router-ports.json');
     this.ports = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
+    for (const p of Object.values(this.ports)) o.sharedPorts?.add(p);
   }
 
   private log(m: string) {
@@ -115,6 +118,7 @@ export class LocalRuntime implements Runtime {
           await r.listen();
         }
         this.ports[service] = r.port;
+        this.o.sharedPorts?.add(r.port);
         writeFileSync(path.join(this.o.stateDir, 'router-ports.json'), JSON.stringify(this.ports, null, 2));
         this.routers.set(service, r);
         this.log(`router for ${service} on 127.0.0.1:${r.port}`);
@@ -126,7 +130,7 @@ export class LocalRuntime implements Runtime {
   }
 
   private async nextRouterPort(): Promise<number> {
-    const used = new Set(Object.values(this.ports));
+    const used = new Set([...Object.values(this.ports), ...(this.o.sharedPorts ?? [])]);
     let p = this.o.routerBasePort ?? 4100;
     while (used.has(p)) p++;
     return p;

@@ -3,7 +3,8 @@ import { createService, listServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = handler('viewer', async (_req, _ctx, db) => ({ services: await listServices(db) }));
+/** Every service, with what is live in `?environment=` (the first environment by default) and in each environment. */
+export const GET = handler('viewer', async (req, _ctx, db) => ({ services: await listServices(db, { environment: new URL(req.url).searchParams.get('environment') }) }));
 
 /** Admins. */
 export const POST = handler('admin', async (req, _ctx, db) => Response.json(await createService(db, await readJson(req), actorOf(req)), { status: 201 }), {

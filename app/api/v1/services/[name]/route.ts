@@ -4,9 +4,10 @@ import { getService, updateService, attachedRuntime } from '@/lib/services';
 export const dynamic = 'force-dynamic';
 
 /** The service, with its router's stable address when the runtime has one. */
-export const GET = handler('viewer', async (_req, { params }: Params<{ name: string }>, db) => {
-  const service = await getService(db, (await params).name);
-  const runtime = attachedRuntime();
+export const GET = handler('viewer', async (req, { params }: Params<{ name: string }>, db) => {
+  const environment = new URL(req.url).searchParams.get('environment');
+  const service = await getService(db, (await params).name, { environment });
+  const runtime = attachedRuntime({ name: service.environment });
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(service.name).catch(() => null) : null;
   return { ...service, address };
 });

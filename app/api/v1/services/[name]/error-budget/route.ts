@@ -10,6 +10,6 @@ export const dynamic = 'force-dynamic';
  *   exhausted, requests, errors, minutesObserved, since, freezeWhenSpent, frozen }
  * 99.9 % over 30 days → budgetMinutes 43.2. A minute spends the share of its requests that got a 5xx.
  */
-export const GET = handler(async (_req, { params }: Params<{ name: string }>, db) =>
-  getErrorBudget(db, (await params).name, { runtime: attachedRuntime(), now: systemClock.now() }),
+export const GET = handler(async (req, { params }: Params<{ name: string }>, db) =>
+  getErrorBudget(db, (await params).name, { runtimeFor: attachedRuntime, now: systemClock.now(), environment: new URL(req.url).searchParams.get('environment') }),
 );

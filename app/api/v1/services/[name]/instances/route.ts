@@ -11,5 +11,5 @@ export const GET = handler(async (req, { params }: Params<{ name: string }>, db)
   if (!Number.isInteger(lines) || lines < 0 || lines > 200) {
     throw new AppError('invalid', `lines must be an integer from 0 to 200, got ${JSON.stringify(raw)}`);
   }
-  return listInstances(db, (await params).name, { logLines: lines });
+  return listInstances(db, (await params).name, { logLines: lines, environment: new URL(req.url).searchParams.get('environment') });
 });

@@ -1,0 +1,12 @@
+import { actorOf, handler, readJson, serviceContext, type Params } from '@/lib/api/http';
+import { serviceOfDeployment } from '@/lib/auth/targets';
+import { approveDeployment } from '@/lib/services';
+
+export const dynamic = 'force-dynamic';
+
+/** POST /api/v1/deployments/{id}/approve {comment?} — approvers (or admins), never the requester. */
+export const POST = handler(
+  'approver',
+  async (req, { params }: Params<{ id: string }>) => approveDeployment(serviceContext(), (await params).id, await readJson(req), actorOf(req)),
+  { services: async (_req, { params }, db) => serviceOfDeployment(db, (await params).id), action: 'deployment.approve' },
+);
