@@ -2,10 +2,15 @@
  * `flightdeck` — the CLI for CI. Talks to REST API v1 with an API token.
  *
  *   flightdeck versions create --service S --version V [--config K=V]… [--notes N] [--command C] [--image I]
- *   flightdeck deploy --service S --version V [--strategy rolling|blue-green|canary|recreate]
- *                     [--params JSON] [--force] [--dry-run] [--wait] [--timeout SECONDS]
- *   flightdeck rollback --service S [--to V] [--wait] [--timeout SECONDS]
- *   flightdeck status [--service S | --deployment ID]
+ *   flightdeck deploy --service S --version V [--environment E] [--strategy rolling|blue-green|canary|recreate]
+ *                     [--params JSON] [--force] [--override REASON] [--dry-run] [--wait] [--timeout SECONDS]
+ *   flightdeck promote --service S [--version V] [--to E] [--override REASON] [--dry-run] [--wait]
+ *   flightdeck approve|reject --deployment ID [--comment TEXT]
+ *   flightdeck rollback --service S [--environment E] [--to V] [--wait] [--timeout SECONDS]
+ *   flightdeck status [--service S [--environment E] | --deployment ID]
+ *
+ * A deployment names no environment: it goes to the first one. A gate that refuses (promotion,
+ * freeze window, error budget) is a 409 naming it: exit 2.
  *
  * Server and token: --url / FLIGHTDECK_URL (default http://localhost:3000), --token / FLIGHTDECK_TOKEN.
  * Exit status: 0 done (with --wait: the deployment succeeded); 1 the deployment failed or was
@@ -35,9 +40,12 @@ interface Io {
 
 const USAGE = `usage: flightdeck [--url URL] [--token TOKEN] <command>
   versions create --service S --version V [--config KEY=VALUE]... [--notes TEXT] [--command CMD] [--image IMAGE]
-  deploy   --service S --version V [--strategy NAME] [--params JSON] [--force] [--dry-run] [--wait] [--timeout SECONDS]
-  rollback --service S [--to V] [--wait] [--timeout SECONDS]
-  status   [--service S | --deployment ID]
+  deploy   --service S --version V [--environment E] [--strategy NAME] [--params JSON] [--force] [--override REASON] [--dry-run] [--wait] [--timeout SECONDS]
+  promote  --service S [--version V] [--to ENVIRONMENT] [--override REASON] [--dry-run] [--wait] [--timeout SECONDS]
+  approve  --deployment ID [--comment TEXT]     (approvers; never your own)
+  reject   --deployment ID [--comment TEXT]
+  rollback --service S [--environment E] [--to V] [--wait] [--timeout SECONDS]
+  status   [--service S [--environment E] | --deployment ID]
 env: FLIGHTDECK_URL (default http://localhost:3000), FLIGHTDECK_TOKEN
 exit: 0 ok/succeeded, 1 failed or aborted, 2 bad input or refused, 3 outcome unknown`;
 
@@ -79,6 +87,16 @@ class Api {
 function need(v: string | undefined, flag: string): string {
   if (!v) throw new CliError(EXIT.refused, `missing --${flag}\n${USAGE}`);
   return v;
+}
+
+/** A dry run: the plan and every gate; exit 2 when something would refuse it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the documented dry-run answer
+function dryRun(io: Io, r: any): number {
+  io.out(JSON.stringify({ preview: r.preview, gates: r.gates }, null, 2));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  const refusing = (r.gates ?? []).filter((g: any) => g.blocking && !g.met);
+  for (const g of refusing) io.err(`flightdeck: ${g.gate.replace('_', ' ')} gate: ${g.message}`);
+  return r.preview?.preflight?.ok === false || refusing.length > 0 ? EXIT.refused : EXIT.ok;
 }
 
 function fmtTime(iso: string): string {
@@ -139,6 +157,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         notes: { type: 'string' },
         command: { type: 'string' },
         image: { type: 'string' },
+        environment: { type: 'string', short: 'e' },
+        override: { type: 'string' },
+        comment: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -184,17 +205,42 @@ export async function run(argv: string[], io: Io): Promise<number> {
             throw new CliError(EXIT.refused, `--params must be JSON: ${(e as Error).message}`);
           }
         }
-        const body = { version: need(o.version, 'version'), ...(o.strategy ? { strategy: o.strategy } : {}), ...(params !== undefined ? { params } : {}), ...(o.force ? { force: true } : {}), ...(o['dry-run'] ? { dryRun: true } : {}) };
+        const body = {
+          version: need(o.version, 'version'),
+          ...(o.environment ? { environment: o.environment } : {}),
+          ...(o.strategy ? { strategy: o.strategy } : {}),
+          ...(params !== undefined ? { params } : {}),
+          ...(o.force ? { force: true } : {}),
+          ...(o.override ? { override: { reason: o.override } } : {}),
+          ...(o['dry-run'] ? { dryRun: true } : {}),
+        };
         const d = await api.call('POST', `/api/v1/services/${svc()}/deployments`, body);
-        if (o['dry-run']) {
-          io.out(JSON.stringify(d.preview, null, 2));
-          return d.preview?.preflight?.ok === false ? EXIT.refused : EXIT.ok;
-        }
-        io.out(`deployment ${d.id}: ${d.service} ${d.from ? `v${d.from} → ` : ''}v${d.to} (${d.strategy}), ${d.state}`);
+        if (o['dry-run']) return dryRun(io, d);
+        io.out(`deployment ${d.id}: ${d.service} in ${d.environment} ${d.from ? `v${d.from} → ` : ''}v${d.to} (${d.strategy}), ${d.state}`);
         return o.wait ? follow(api, io, d.id, timeout) : EXIT.ok;
       }
+      case 'promote': {
+        const body = {
+          ...(o.version ? { version: o.version } : {}),
+          ...(o.to ? { to: o.to } : {}),
+          ...(o.override ? { override: { reason: o.override } } : {}),
+          ...(o['dry-run'] ? { dryRun: true } : {}),
+        };
+        const r = await api.call('POST', `/api/v1/services/${svc()}/promote`, body);
+        if (o['dry-run']) return dryRun(io, r);
+        const d = r.deployment;
+        io.out(`deployment ${d.id}: ${d.service} v${d.to} ${r.from} → ${r.to} (${d.strategy}), ${d.state}`);
+        return o.wait ? follow(api, io, d.id, timeout) : EXIT.ok;
+      }
+      case 'approve':
+      case 'reject': {
+        const id = encodeURIComponent(need(o.deployment, 'deployment'));
+        const d = await api.call('POST', `/api/v1/deployments/${id}/${cmd}`, o.comment ? { comment: o.comment } : {});
+        io.out(`deployment ${d.id}: ${d.service} v${d.to} in ${d.environment}, ${d.state}`);
+        return EXIT.ok;
+      }
       case 'rollback': {
-        const r = await api.call('POST', `/api/v1/services/${svc()}/rollback`, o.to ? { toVersion: o.to } : {});
+        const r = await api.call('POST', `/api/v1/services/${svc()}/rollback`, { ...(o.to ? { toVersion: o.to } : {}), ...(o.environment ? { environment: o.environment } : {}) });
         // A rollback is a new deployment, or — while a deployment is in flight — its revert.
         const id: string | null = r.deployment?.id ?? r.deploymentId ?? r.activeDeploymentId ?? null;
         io.out(r.deployment ? `rollback ${r.deployment.id}: ${o.service} → v${r.deployment.to}, ${r.deployment.state}` : `rollback of ${o.service} requested${id ? ` (deployment ${id})` : ''}`);
@@ -208,8 +254,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
           return EXIT.ok;
         }
         if (o.service) {
-          const s = await api.call('GET', `/api/v1/services/${svc()}`);
-          io.out(`${s.name}: live ${s.liveVersion ? `v${s.liveVersion}` : '—'}, ${s.replicas} replica(s)${s.address ? `, ${s.address}` : ''}`);
+          const s = await api.call('GET', `/api/v1/services/${svc()}${o.environment ? `?environment=${encodeURIComponent(o.environment)}` : ''}`);
+          io.out(`${s.name} in ${s.environment}: live ${s.liveVersion ? `v${s.liveVersion}` : '—'}, ${s.replicas} replica(s)${s.address ? `, ${s.address}` : ''}`);
+          io.out(`  environments: ${s.environments.map((e: { name: string; liveVersion: string | null }) => `${e.name} ${e.liveVersion ? `v${e.liveVersion}` : '—'}`).join(' → ')}`);
           for (const d of (s.deployments ?? []).slice(0, 5)) io.out(`  ${d.createdAt}  ${d.kind} ${d.from ?? '—'} → ${d.to}  ${d.strategy}  ${d.state}  by ${d.actor}`);
           return EXIT.ok;
         }

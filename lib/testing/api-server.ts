@@ -16,6 +16,10 @@ import * as action from '@/app/api/v1/deployments/[id]/[action]/route';
 import * as releases from '@/app/api/v1/releases/route';
 import * as release from '@/app/api/v1/releases/[id]/route';
 import * as me from '@/app/api/v1/auth/me/route';
+import * as promote from '@/app/api/v1/services/[name]/promote/route';
+import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
+import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
+import * as environments from '@/app/api/v1/environments/route';
 
 type Mod = Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>>>;
 const TABLE: Array<[string, Mod]> = [
@@ -26,7 +30,11 @@ const TABLE: Array<[string, Mod]> = [
   ['/api/v1/services/:name/rollback', rollback as unknown as Mod],
   ['/api/v1/deployments/:id', deployment as unknown as Mod],
   ['/api/v1/deployments/:id/events', events as unknown as Mod],
+  ['/api/v1/services/:name/promote', promote as unknown as Mod],
+  ['/api/v1/deployments/:id/approve', approve as unknown as Mod],
+  ['/api/v1/deployments/:id/reject', reject as unknown as Mod],
   ['/api/v1/deployments/:id/:action', action as unknown as Mod],
+  ['/api/v1/environments', environments as unknown as Mod],
   ['/api/v1/releases', releases as unknown as Mod],
   ['/api/v1/releases/:id', release as unknown as Mod],
   ['/api/v1/auth/me', me as unknown as Mod],
