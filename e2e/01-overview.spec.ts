@@ -33,5 +33,7 @@ test('a demo service answers through its router with its live version', async ({
   expect(res.status()).toBe(200);
   expect(await res.json()).toMatchObject({ service: 'auth-service', version: body.liveVersion });
   const metrics = await (await request.get('/metrics')).text();
-  expect(metrics).toContain('flightdeck_requests_total{service="auth-service"');
+  // One exposition for every environment: each sample carries its environment.
+  expect(metrics).toContain('flightdeck_requests_total{environment="staging",service="auth-service"');
+  expect(metrics).toContain('flightdeck_requests_total{environment="production",service="auth-service"');
 });

@@ -2,8 +2,9 @@ import { expect, test } from '@playwright/test';
 import { activate, api, open, routerAnswers, shot, waitDeployment, waitIdle, waitSeedDone } from './support';
 
 /**
- * Incident responder: payment-gateway v2.3.0 is live and failing; from the overview one click
- * plus its confirmation rolls it back to v2.2.0, and the router then answers v2.2.0.
+ * Incident responder: payment-gateway v2.3.0 is live in staging and failing; from the overview's
+ * staging cell one click plus its confirmation rolls it back to v2.2.0, and the router then
+ * answers v2.2.0.
  */
 test('one click from the overview rolls payment-gateway back to v2.2.0', async ({ page, request }) => {
   test.setTimeout(420_000);
@@ -15,10 +16,10 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   expect((await routerAnswers(request, 'payment-gateway', 10)).versions).toEqual(new Set(['2.3.0']));
 
   await open(page, '/');
-  await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.3.0');
+  await expect(page.getByTestId('live-payment-gateway-staging')).toContainText('v2.3.0');
   await shot(page, 'incident-overview-before');
-  const dialog = page.getByTestId('service-row-payment-gateway').getByTestId('rollback-dialog');
-  await activate(page.getByTestId('rollback-payment-gateway'), dialog.getByTestId('rollback-plan'));
+  const dialog = page.getByTestId('cell-payment-gateway-staging').getByTestId('rollback-dialog');
+  await activate(page.getByTestId('rollback-payment-gateway-staging'), dialog.getByTestId('rollback-plan'));
   await expect(dialog.getByTestId('rollback-plan')).toContainText('Traffic returns to v2.2.0');
   await shot(page, 'incident-rollback-confirm');
   await dialog.getByTestId('rollback-confirm').click();
@@ -30,7 +31,7 @@ test('one click from the overview rolls payment-gateway back to v2.2.0', async (
   expect(after.versions).toEqual(new Set(['2.2.0']));
   expect(after.statuses).toEqual(new Set([200]));
   await open(page, '/');
-  await expect(page.getByTestId('live-payment-gateway')).toContainText('v2.2.0');
+  await expect(page.getByTestId('live-payment-gateway-staging')).toContainText('v2.2.0');
   await expect(page.getByTestId('overview-summary')).toContainText('0 deploying');
   await expect(page.getByTestId('change-list')).toBeVisible();
   await shot(page, 'incident-overview-after');

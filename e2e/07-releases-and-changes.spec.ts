@@ -40,8 +40,8 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
 
 test('the rollback and deploy dialogs work from the keyboard', async ({ page }) => {
   await open(page, '/');
-  const dialog = page.getByTestId('service-row-payment-gateway').getByTestId('rollback-dialog');
-  await activate(page.getByTestId('rollback-payment-gateway'), dialog.getByTestId('rollback-plan'), 'Enter');
+  const dialog = page.getByTestId('cell-payment-gateway-staging').getByTestId('rollback-dialog');
+  await activate(page.getByTestId('rollback-payment-gateway-staging'), dialog.getByTestId('rollback-plan'), 'Enter');
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { controlAction } from '@/app/actions';
@@ -9,7 +10,19 @@ import { InlineError } from '../ui/states';
 import { RollbackButton } from '../services/rollback-button';
 import { useMay } from '../auth/permissions';
 
-type D = { id: string; service: string; state: string; from: string | null; to: string; kind: string; reverting: unknown; steps: Array<{ kind: string }>; step: number };
+type D = {
+  id: string;
+  service: string;
+  environment?: string;
+  state: string;
+  from: string | null;
+  to: string;
+  kind: string;
+  reverting: unknown;
+  steps: Array<{ kind: string }>;
+  step: number;
+  approval?: { required: number; decisions: Array<{ decision: string }> } | null;
+};
 
 type Pending = { action: 'pause' | 'resume' | 'promote' | 'abort'; title: string; body: string; confirm: string; danger: boolean };
 
@@ -40,8 +53,27 @@ export function DeploymentControls({ d }: { d: D }) {
   };
 
   if (!may) return <p className="text-xs text-zinc-500" data-testid="read-only">read-only: your role cannot change deployments</p>;
+  const waiting = d.state === 'awaiting_approval';
+  const approvals = d.approval?.decisions.filter((x) => x.decision === 'approved').length ?? 0;
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="controls">
+      {waiting && (
+        <>
+          <span className="text-sm" data-testid="awaiting-approval">
+            Waiting for approval: {approvals} of {d.approval?.required ?? 0} — approvers decide in{' '}
+            <Link href="/approvals" className="underline">
+              Approvals
+            </Link>
+          </span>
+          <Button
+            onClick={() => ask({ action: 'abort', title: `Withdraw the request for v${d.to}?`, body: 'Nothing has run yet; the request ends and the service is free again.', confirm: 'Withdraw', danger: true })}
+            disabled={busy}
+            data-testid="control-withdraw"
+          >
+            Withdraw request
+          </Button>
+        </>
+      )}
       {active && !d.reverting && d.state !== 'paused' && (
         <Button onClick={() => ask({ action: 'pause', title: '', body: '', confirm: '', danger: false })} disabled={busy} data-testid="control-pause">
           Pause
@@ -87,7 +119,7 @@ export function DeploymentControls({ d }: { d: D }) {
           Abort
         </Button>
       )}
-      {(active || d.state === 'succeeded') && d.kind !== 'rollback' && <RollbackButton service={d.service} size="md" />}
+      {(active || d.state === 'succeeded') && d.kind !== 'rollback' && <RollbackButton service={d.service} environment={d.environment} size="md" />}
       <InlineError error={error} />
       <Dialog open={pending !== null} onClose={() => setPending(null)} title={pending?.title ?? ''} testId="control-dialog">
         <p className="text-sm">{pending?.body}</p>
