@@ -32,8 +32,9 @@ test('a demo service answers through its router with its live version', async ({
   const res = await request.get(`${body.address}/hello`);
   expect(res.status()).toBe(200);
   expect(await res.json()).toMatchObject({ service: 'auth-service', version: body.liveVersion });
-  const metrics = await (await request.get('/metrics')).text();
-  // One exposition for every environment: each sample carries its environment.
-  expect(metrics).toContain('flightdeck_requests_total{environment="staging",service="auth-service"');
-  expect(metrics).toContain('flightdeck_requests_total{environment="production",service="auth-service"');
+  // One exposition for every environment: each sample carries its environment (production's
+  // routers come up once the seed has promoted the first versions there).
+  const metrics = () => request.get('/metrics').then((r) => r.text());
+  await expect.poll(metrics, { timeout: 180_000, intervals: [2000] }).toContain('flightdeck_requests_total{environment="staging",service="auth-service"');
+  await expect.poll(metrics, { timeout: 180_000, intervals: [2000] }).toContain('flightdeck_requests_total{environment="production",service="auth-service"');
 });
