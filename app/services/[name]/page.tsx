@@ -34,7 +34,9 @@ export default async function ServicePage({ params, searchParams }: { params: Pr
   const everLive = new Set(s.history.map((h) => h.version));
   const envIndex = s.environments.findIndex((e) => e.name === env);
   const previous = envIndex > 0 ? s.environments[envIndex - 1]! : null;
-  const status = (v: { version: string; bad: boolean }) => (v.version === s.liveVersion ? 'live' : v.bad ? 'bad' : everLive.has(v.version) ? 'previous good' : 'never deployed');
+  // A version's state in the environment looked at; the path column shows the others.
+  const status = (v: { version: string; bad: boolean; path: Array<{ reachedAt: string | null }> }) =>
+    v.version === s.liveVersion ? 'live' : v.bad ? 'bad' : everLive.has(v.version) ? 'previous good' : v.path.some((p) => p.reachedAt) ? `not in ${env} yet` : 'never deployed';
   const hooks = s.hooks as { pre: Hook[]; post: Hook[] };
   const health = s.health as Record<string, unknown>;
   const active = s.deployments.find((d) => d.environment === env && (d.state === 'awaiting_approval' || d.state === 'queued' || d.state === 'running' || d.state === 'paused'));
