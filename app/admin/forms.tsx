@@ -2,6 +2,7 @@
 
 import { useActionState } from 'react';
 import type { ActionState } from '@/lib/auth/next';
+import { STRATEGIES } from '@/lib/engine/constants';
 
 const input = 'rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
 const button = 'rounded bg-zinc-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900';
@@ -128,10 +129,11 @@ export function EnvironmentForm({ action, initial }: { action: Action; initial?:
         Promotion strategy
         <select id={`${id}-strategy`} name="strategy" defaultValue={initial?.strategy ?? ''} className={`${input} block`}>
           <option value="">service default</option>
-          <option value="rolling">rolling</option>
-          <option value="blue-green">blue-green</option>
-          <option value="canary">canary</option>
-          <option value="recreate">recreate</option>
+          {STRATEGIES.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
         </select>
       </label>
       <button disabled={pending} className={button}>
