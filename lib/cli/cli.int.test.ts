@@ -92,7 +92,7 @@ describe('flightdeck CLI', () => {
     }
     const s = await cli(['status', '--service', 'checkout']);
     expect(s.code).toBe(0);
-    expect(s.out).toMatch(/checkout: live v1\.0\.0/);
+    expect(s.out).toMatch(/checkout in production: live v1\.0\.0/);
   });
 
   it('bad input and refusals exit 2, changing nothing', async () => {
