@@ -9,12 +9,14 @@
  * one the next time the right password is presented.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 
 export const ARGON2 = { memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
+/** The package's `Algorithm.Argon2id` (a const enum, which isolated modules cannot read). */
+const ARGON2ID = 2;
 
 export async function hashPassword(password: string): Promise<string> {
-  return argon2Hash(password, { algorithm: Algorithm.Argon2id, ...ARGON2 });
+  return argon2Hash(password, { algorithm: ARGON2ID, ...ARGON2 });
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
