@@ -121,7 +121,10 @@ export function withEdge(next: http.RequestListener, o: EdgeOptions = {}): http.
   return (req, res) => {
     const started = process.hrtime.bigint();
     const method = (req.method ?? 'GET').toUpperCase();
-    const verdict = inspectRequest(method, req.url ?? '/', req.headers);
+    const verdict: EdgeVerdict =
+      req.httpVersion === '1.1' && req.headers.host === undefined
+        ? { route: 'unmatched', refusal: new AppError('bad_request', 'an HTTP/1.1 request must carry a Host header') }
+        : inspectRequest(method, req.url ?? '/', req.headers);
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : 499;
       o.observe?.({ method, route: verdict.route, status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
@@ -134,6 +137,12 @@ export function withEdge(next: http.RequestListener, o: EdgeOptions = {}): http.
     next(req, res);
   };
 }
+
+/**
+ * Options for the HTTP server behind the edge: Node's own answer to an HTTP/1.1 request
+ * without a Host header is an empty 400; the edge gives it the error shape instead.
+ */
+export const EDGE_SERVER_OPTIONS: http.ServerOptions = { requireHostHeader: false };
 
 /**
  * Requests Node cannot parse never reach a listener; by default Node answers them with a
@@ -155,8 +164,21 @@ export function guardServer(server: http.Server): void {
           ? new AppError('request_timeout', 'the request did not arrive in time')
           : new AppError('bad_request', `malformed HTTP request (${err.code ?? 'unparseable'})`, { reason: err.code ?? null });
     const body = errorBody(e);
-    const reason = e.code === 'headers_too_large' ? 'Request Header Fields Too Large' : e.code === 'request_timeout' ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${e.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  // CONNECT never reaches a request listener; without this, Node drops the connection unanswered.
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
+    const e = inspectRequest('CONNECT', req.url ?? '', req.headers).refusal ?? new AppError('method_not_allowed', 'CONNECT is not served here', { method: 'CONNECT', allow: ['GET', 'HEAD', 'OPTIONS'] });
+    const body = errorBody(e);
+    const allow = e.code === 'method_not_allowed' ? `allow: ${(e.details?.allow as string[]).join(', ')}\r\n` : '';
+    socket.on('error', () => {});
+    socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${allow}connection: close\r\n\r\n${body}`);
+  });
+  // An Expect other than 100-continue: Node would answer 417 with an empty body.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const e = new AppError('bad_request', `unsupported Expect: ${String(req.headers.expect).slice(0, 100)} (only 100-continue is)`);
+    const body = errorBody(e);
+    res.writeHead(417, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
   });
 }
 

@@ -17,7 +17,7 @@ import type { RuntimeExtras } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
 import { advanceReleases, expireApprovals, recordAllTrafficMinutes } from '../services';
 import { watchCrashes } from '../deploy/crash-watcher';
-import { guardServer } from '../api/edge';
+import { EDGE_SERVER_OPTIONS, guardServer } from '../api/edge';
 import { loopLagReporter } from '../observability/metrics';
 
 /** The worker's poll interval when none is given (the worker's own default). */
@@ -56,7 +56,7 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   bus.on('error', (e: Error) => o.log?.(`event bus: ${e.message}`));
   await bus.start();
 
-  const server = http.createServer(o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
+  const server = http.createServer(EDGE_SERVER_OPTIONS, o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
   // Requests Node cannot parse (headers over the limit, garbage) get the API's error shape too.
   guardServer(server);
   const io = new SocketServer(server, { serveClient: false });
