@@ -14,81 +14,26 @@
  */
 import { AppError, isAppError } from '../errors/app-error';
 import { getDb, type Db } from '../db/client';
-import { audit, type Outcome } from '../auth/audit';
+import { audit } from '../auth/audit';
+import { outcomeOf } from './outcome';
 import { resolvePrincipal } from '../auth/principal';
 import { decide, type Principal, type Role } from '../auth/roles';
 import { sameOrigin } from '../auth/origin';
 import { clientAddress } from '../auth/client-address';
+import { checkDeclaredLength, clientAborted } from './body';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES, MAX_JSON_DEPTH, readJson } from './body';
 
 export function errorResponse(e: unknown): Response {
   if (isAppError(e)) {
     const headers: Record<string, string> = {};
     if (e.code === 'rate_limited' && typeof e.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(e.details.retryAfterSeconds);
     if (e.code === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="flightdeck"';
+    if (e.code === 'method_not_allowed' && Array.isArray(e.details?.allow)) headers.allow = (e.details.allow as string[]).join(', ');
     return Response.json({ error: { code: e.code, message: e.message, details: e.details ?? {} } }, { status: e.status, headers });
   }
   console.error('[api] unexpected error', e);
   return Response.json({ error: { code: 'internal', message: 'internal error; see the server log', details: {} } }, { status: 500 });
-}
-
-/** The body as text, reading no further than MAX_BODY_BYTES (a chunked body has no length to trust). */
-async function readLimited(req: Request): Promise<string> {
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new AppError('bad_request', `request body over ${MAX_BODY_BYTES} bytes`, { limit: MAX_BODY_BYTES });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Parse a JSON body; an empty body is `{}`. Malformed JSON is a 400 naming the problem. */
-export async function readJson(req: Request): Promise<unknown> {
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new AppError('bad_request', `request body over ${MAX_BODY_BYTES} bytes`, { limit: MAX_BODY_BYTES });
-  const text = await readLimited(req);
-  if (text.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (e) {
-    throw new AppError('bad_request', `malformed JSON body: ${(e as Error).message}`);
-  }
-  checkShape(body);
-  return body;
-}
-
-export const MAX_JSON_DEPTH = 64;
-
-/**
- * Refused before any validation, named, instead of a 500 further down: nesting deeper than
- * MAX_JSON_DEPTH (recursive code would overflow the stack) and NUL characters (PostgreSQL
- * stores none in text or jsonb). Iterative, so hostile input cannot overflow it either.
- */
-function checkShape(root: unknown): void {
-  const stack: Array<[unknown, number]> = [[root, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) throw new AppError('bad_request', 'request body contains a NUL character (\\u0000), which no field accepts');
-    } else if (v !== null && typeof v === 'object') {
-      if (depth >= MAX_JSON_DEPTH) throw new AppError('bad_request', `request body nested deeper than ${MAX_JSON_DEPTH} levels`);
-      for (const [k, child] of Object.entries(v)) {
-        if (k.includes('\u0000')) throw new AppError('bad_request', 'request body contains a NUL character (\\u0000), which no field accepts');
-        stack.push([child, depth + 1]);
-      }
-    }
-  }
 }
 
 const principals = new WeakMap<Request, Principal>();
@@ -128,14 +73,6 @@ type Required = Role | 'public';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function outcomeOf(status: number, code?: string): Outcome {
-  if (status < 400) return 'ok';
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'denied';
-  if (status === 429 || code === 'rate_limited') return 'rate_limited';
-  if (status >= 500) return 'error';
-  return 'rejected';
-}
 
 export function handler<C>(fn: Fn<C>): (req: Request, ctx: C) => Promise<Response>;
 export function handler<C>(required: Required, fn: Fn<C>, opts?: RouteOptions<C>): (req: Request, ctx: C) => Promise<Response>;
@@ -164,6 +101,8 @@ export function handler<C>(a: Required | Fn<C>, b?: Fn<C>, c?: RouteOptions<C>) 
       });
     };
     try {
+      // Size limits before anything is read or looked up.
+      if (mutating) checkDeclaredLength(req.headers);
       // A cookie-borne (or credential-less, like sign-in) mutation from another site is refused;
       // a bearer token is no ambient credential, so it needs no such check.
       if (mutating && !req.headers.get('authorization') && !sameOrigin(req.headers, req.url)) {
@@ -184,7 +123,9 @@ export function handler<C>(a: Required | Fn<C>, b?: Fn<C>, c?: RouteOptions<C>) 
       const res = out instanceof Response ? out : Response.json(out);
       await record(res.status);
       return res;
-    } catch (e) {
+    } catch (caught) {
+      // A client gone mid-request is recorded as an abort, whatever broke because of it.
+      const e = !isAppError(caught) && req.signal?.aborted ? clientAborted() : caught;
       const res = errorResponse(e);
       await record(res.status, isAppError(e) ? e.code : 'internal', isAppError(e) ? e.message : undefined);
       return res;

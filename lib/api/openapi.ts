@@ -46,6 +46,8 @@ import {
 import { createEnvironmentSchema, createFreezeWindowSchema, decisionSchema, promoteSchema, updateEnvironmentSchema } from '../services/environment-schemas';
 import { createTokenSchema, createUserSchema, loginSchema, updateUserSchema } from '../auth/schemas';
 import type { Role } from '../auth/roles';
+import { STATUS_BY_CODE } from '../errors/app-error';
+import { OUTCOMES } from '../auth/audit';
 import {
   auditEntrySchema,
   createdTokenSchema,
@@ -112,7 +114,7 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message', 'details'],
       properties: {
-        code: { type: 'string', enum: ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'stale_lease', 'invalid', 'rate_limited', 'internal'] },
+        code: { type: 'string', enum: Object.keys(STATUS_BY_CODE) },
         message: { type: 'string' },
         details: { type: 'object' },
       },
@@ -180,7 +182,7 @@ const OPS: Op[] = [
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500 }, description: 'default 100' },
       { name: 'before', schema: { type: 'string' }, description: 'entries with a lower id (paging)' },
       { name: 'actor', schema: { type: 'string' }, description: 'only this actor' },
-      { name: 'outcome', schema: { type: 'string', enum: ['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'error'] }, description: 'only this outcome' },
+      { name: 'outcome', schema: { type: 'string', enum: [...OUTCOMES] }, description: 'only this outcome' },
       { name: 'action', schema: { type: 'string' }, description: 'only this action' },
     ],
   },
@@ -287,3 +289,6 @@ export function documentedResponse(method: string, path: string, status: number)
 
 /** Every documented operation as "METHOD /path", with the statuses of its successful answers. */
 export const OPENAPI_OPERATIONS = OPS.map((o) => ({ operation: `${o.method.toUpperCase()} ${o.path}`, statuses: [o.ok, ...(o.also ?? []).map((a) => a.status)] }));
+
+/** Every documented operation: method, path template and the role it needs (the edge's route table). */
+export const API_OPERATIONS: ReadonlyArray<{ method: string; path: string; role: Role | 'public' }> = OPS.map((o) => ({ method: o.method.toUpperCase(), path: o.path, role: o.role }));

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ROLES } from '../auth/roles';
+import { OUTCOMES } from '../auth/audit';
 
 const timestamp = z.iso.datetime({ offset: true });
 const uuid = z.uuid();
@@ -49,7 +50,7 @@ export const auditEntrySchema = z
     actor: z.string(),
     action: z.string(),
     target: z.string(),
-    outcome: z.enum(['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'error']),
+    outcome: z.enum(OUTCOMES),
     status: z.number().int(),
     ip: z.string().nullable(),
     details: z.record(z.string(), z.unknown()),

@@ -7,7 +7,9 @@ import type { Db } from '../db/client';
 import type { Prisma } from '../db/client';
 import { parseInput } from '../services/validate';
 
-export type Outcome = 'ok' | 'denied' | 'unauthenticated' | 'rejected' | 'rate_limited' | 'error';
+/** How a call ended, as the audit log records it ('aborted': the client left before its request was complete). */
+export const OUTCOMES = ['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'aborted', 'error'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface AuditInput {
   actor: string;
@@ -48,7 +50,7 @@ export const auditQuerySchema = z
     /** Entries with an id below this (paging backwards). */
     before: z.coerce.bigint().positive().optional(),
     actor: z.string().max(320).regex(/^[^\u0000]*$/, 'must not contain NUL').optional(),
-    outcome: z.enum(['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'error']).optional(),
+    outcome: z.enum(OUTCOMES).optional(),
     action: z.string().max(200).regex(/^[^\u0000]*$/, 'must not contain NUL').optional(),
   })
   .strict();

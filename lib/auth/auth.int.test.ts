@@ -9,7 +9,8 @@ import { createApiToken, createUser, revokeApiToken, updateUser } from './users'
 import { login, LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS } from './sessions';
 import { principalFromToken, resolvePrincipal } from './principal';
 import { ensureFirstAdmin } from './bootstrap';
-import { verifyPassword } from './password';
+import { needsRehash, verifyPassword } from './password';
+import { legacyScryptHash } from '../testing/auth';
 import * as loginRoute from '@/app/api/v1/auth/login/route';
 import * as me from '@/app/api/v1/auth/me/route';
 
@@ -33,16 +34,40 @@ async function allText(): Promise<string> {
 }
 
 describe('secrets at rest', () => {
-  it('a password is stored as a scrypt hash, salted, and never in plain text', async () => {
+  it('a password is stored as an Argon2id hash (OWASP parameters or stronger), salted, and never in plain text', async () => {
     const password = 'plain-text-password-42';
     await createUser(tdb.db, { email: 'Dana@Example.com', password, role: 'deployer' }, 'setup');
     await createUser(tdb.db, { email: 'erin@example.com', password, role: 'viewer' }, 'setup');
     const [dana, erin] = await Promise.all([tdb.db.user.findUniqueOrThrow({ where: { email: 'dana@example.com' } }), tdb.db.user.findUniqueOrThrow({ where: { email: 'erin@example.com' } })]);
-    expect(dana.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]{40,}$/);
+    const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]{22,}\$[A-Za-z0-9+/]{43,}$/.exec(dana.passwordHash);
+    expect(m, dana.passwordHash).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(19 * 1024); // KiB
+    expect(Number(m![2])).toBeGreaterThanOrEqual(2);
+    expect(Number(m![3])).toBeGreaterThanOrEqual(1);
     expect(dana.passwordHash).not.toBe(erin.passwordHash); // salted
     expect(await verifyPassword(password, dana.passwordHash)).toBe(true);
     expect(await verifyPassword('plain-text-password-43', dana.passwordHash)).toBe(false);
     expect(await allText()).not.toContain(password);
+  });
+
+  it('an old scrypt hash still signs in, and that sign-in replaces it with Argon2id; a wrong password upgrades nothing', async () => {
+    const password = 'legacy-password-77';
+    const old = await legacyScryptHash(password);
+    await tdb.db.user.create({ data: { email: 'legacy@example.com', passwordHash: old, role: 'viewer', createdBy: 'setup' } });
+    await expect(login(tdb.db, { email: 'legacy@example.com', password: 'not-the-password' })).rejects.toThrow(/wrong email or password/);
+    expect((await tdb.db.user.findUniqueOrThrow({ where: { email: 'legacy@example.com' } })).passwordHash).toBe(old);
+    await login(tdb.db, { email: 'legacy@example.com', password });
+    const upgraded = (await tdb.db.user.findUniqueOrThrow({ where: { email: 'legacy@example.com' } })).passwordHash;
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(needsRehash(upgraded)).toBe(false);
+    expect(needsRehash(old)).toBe(true);
+    expect(needsRehash('$argon2id$v=19$m=4096,t=3,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g')).toBe(true);
+    expect(await verifyPassword(password, upgraded)).toBe(true);
+    // …and the next sign-in verifies against the new hash (and leaves it alone).
+    await login(tdb.db, { email: 'legacy@example.com', password });
+    expect((await tdb.db.user.findUniqueOrThrow({ where: { email: 'legacy@example.com' } })).passwordHash).toBe(upgraded);
+    expect(await verifyPassword(password, 'scrypt$1$1$1$$')).toBe(false); // a corrupt hash verifies nothing
+    expect(await verifyPassword(password, '$argon2id$garbage')).toBe(false);
   });
 
   it('an API token is shown once and stored as its SHA-256; the session cookie likewise', async () => {

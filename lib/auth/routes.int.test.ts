@@ -11,111 +11,18 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { createTestToken } from '../testing/auth';
 import { createService, createVersion, createDeployment, createRelease } from '../services';
 import { createApiToken, createUser, revokeApiToken } from './users';
-import type { Role } from './roles';
-import * as services from '@/app/api/v1/services/route';
-import * as service from '@/app/api/v1/services/[name]/route';
-import * as versions from '@/app/api/v1/services/[name]/versions/route';
-import * as deployments from '@/app/api/v1/services/[name]/deployments/route';
-import * as rollback from '@/app/api/v1/services/[name]/rollback/route';
-import * as deployment from '@/app/api/v1/deployments/[id]/route';
-import * as events from '@/app/api/v1/deployments/[id]/events/route';
-import * as action from '@/app/api/v1/deployments/[id]/[action]/route';
-import * as releases from '@/app/api/v1/releases/route';
-import * as release from '@/app/api/v1/releases/[id]/route';
-import * as users from '@/app/api/v1/users/route';
-import * as user from '@/app/api/v1/users/[id]/route';
-import * as tokens from '@/app/api/v1/tokens/route';
-import * as token from '@/app/api/v1/tokens/[id]/route';
-import * as auditRoute from '@/app/api/v1/audit/route';
-import * as me from '@/app/api/v1/auth/me/route';
-import * as logoutRoute from '@/app/api/v1/auth/logout/route';
 import * as loginRoute from '@/app/api/v1/auth/login/route';
-import * as openapi from '@/app/api/v1/openapi.json/route';
-import * as metrics from '@/app/metrics/route';
-import * as analysis from '@/app/api/v1/deployments/[id]/analysis/route';
-import * as errorBudget from '@/app/api/v1/services/[name]/error-budget/route';
-import * as instances from '@/app/api/v1/services/[name]/instances/route';
-import * as overview from '@/app/api/v1/overview/route';
-import * as changes from '@/app/api/v1/changes/route';
-import * as leaseBreak from '@/app/api/v1/services/[name]/lease/break/route';
-import * as environments from '@/app/api/v1/environments/route';
-import * as environmentRoute from '@/app/api/v1/environments/[name]/route';
-import * as freezeWindows from '@/app/api/v1/freeze-windows/route';
-import * as freezeWindow from '@/app/api/v1/freeze-windows/[id]/route';
-import * as promote from '@/app/api/v1/services/[name]/promote/route';
-import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
-import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
-import * as approvals from '@/app/api/v1/approvals/route';
+import * as auditRoute from '@/app/api/v1/audit/route';
+import { PUBLIC_ROUTES as PUBLIC, ROUTE_MODULES, routeTable, rowCounts, type Route } from '../testing/routes';
 import { openApiDocument } from '../api/openapi';
 import { handler } from '../api/http';
-
-type H = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-interface Route {
-  /** The file under app/ that serves it, e.g. "api/v1/services/[name]/route.ts". */
-  file: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  h: H;
-  params: () => Record<string, string>;
-  /** The least role that may call it. */
-  role: Role;
-  /** A body that passes validation (for role checks: refused before it matters). */
-  body?: () => unknown;
-  /** Service the call acts on, for scope checks. */
-  service?: string;
-}
 
 let tdb: TestDatabase;
 const saved = process.env.DATABASE_URL;
 const ids = { deployment: '', release: '', user: '', token: '' };
 const tok: Record<'viewer' | 'deployer' | 'approver' | 'admin' | 'revoked' | 'scopedAlpha', string> = { viewer: '', deployer: '', approver: '', admin: '', revoked: '', scopedAlpha: '' };
 
-const R = (file: string, method: Route['method'], h: unknown, role: Role, rest: Partial<Route> = {}): Route => ({ file, method, h: h as H, role, params: () => ({}), ...rest });
-const ROUTES: Route[] = [
-  R('api/v1/services/route.ts', 'GET', services.GET, 'viewer'),
-  R('api/v1/services/route.ts', 'POST', services.POST, 'admin', { body: () => ({ name: 'gamma', template: { command: 'x' } }) }),
-  R('api/v1/services/[name]/route.ts', 'GET', service.GET, 'viewer', { params: () => ({ name: 'alpha' }) }),
-  R('api/v1/services/[name]/route.ts', 'PATCH', service.PATCH, 'admin', { params: () => ({ name: 'alpha' }), body: () => ({ replicas: 2 }), service: 'alpha' }),
-  R('api/v1/services/[name]/versions/route.ts', 'GET', versions.GET, 'viewer', { params: () => ({ name: 'alpha' }) }),
-  R('api/v1/services/[name]/versions/route.ts', 'POST', versions.POST, 'deployer', { params: () => ({ name: 'beta' }), body: () => ({ version: '9.0.0' }), service: 'beta' }),
-  R('api/v1/services/[name]/deployments/route.ts', 'POST', deployments.POST, 'deployer', { params: () => ({ name: 'beta' }), body: () => ({ version: '1.0.0' }), service: 'beta' }),
-  R('api/v1/services/[name]/rollback/route.ts', 'POST', rollback.POST, 'deployer', { params: () => ({ name: 'beta' }), body: () => ({ dryRun: true }), service: 'beta' }),
-  R('api/v1/deployments/[id]/route.ts', 'GET', deployment.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
-  R('api/v1/deployments/[id]/events/route.ts', 'GET', events.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
-  R('api/v1/deployments/[id]/[action]/route.ts', 'POST', action.POST, 'deployer', { params: () => ({ id: ids.deployment, action: 'abort' }), body: () => ({}), service: 'beta' }),
-  R('api/v1/releases/route.ts', 'POST', releases.POST, 'deployer', { body: () => ({ items: [{ service: 'beta', version: '1.0.0' }] }), service: 'beta' }),
-  R('api/v1/releases/[id]/route.ts', 'GET', release.GET, 'viewer', { params: () => ({ id: ids.release }) }),
-  R('api/v1/users/route.ts', 'GET', users.GET, 'admin'),
-  R('api/v1/users/route.ts', 'POST', users.POST, 'admin', { body: () => ({ email: 'new@example.com', password: 'correct horse battery' }) }),
-  R('api/v1/users/[id]/route.ts', 'PATCH', user.PATCH, 'admin', { params: () => ({ id: ids.user }), body: () => ({ name: 'Bob' }) }),
-  R('api/v1/tokens/route.ts', 'GET', tokens.GET, 'admin'),
-  R('api/v1/tokens/route.ts', 'POST', tokens.POST, 'admin', { body: () => ({ name: 'ci', role: 'deployer' }) }),
-  R('api/v1/tokens/[id]/route.ts', 'DELETE', token.DELETE, 'admin', { params: () => ({ id: ids.token }) }),
-  R('api/v1/audit/route.ts', 'GET', auditRoute.GET, 'admin'),
-  R('api/v1/auth/me/route.ts', 'GET', me.GET, 'viewer'),
-  R('api/v1/auth/logout/route.ts', 'POST', logoutRoute.POST, 'viewer'),
-  R('api/v1/openapi.json/route.ts', 'GET', openapi.GET, 'viewer'),
-  R('metrics/route.ts', 'GET', metrics.GET, 'viewer'),
-  R('api/v1/deployments/[id]/analysis/route.ts', 'GET', analysis.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
-  R('api/v1/services/[name]/error-budget/route.ts', 'GET', errorBudget.GET, 'viewer', { params: () => ({ name: 'alpha' }) }),
-  R('api/v1/services/[name]/instances/route.ts', 'GET', instances.GET, 'viewer', { params: () => ({ name: 'alpha' }) }),
-  R('api/v1/overview/route.ts', 'GET', overview.GET, 'viewer'),
-  R('api/v1/changes/route.ts', 'GET', changes.GET, 'viewer'),
-  R('api/v1/releases/route.ts', 'GET', releases.GET, 'viewer'),
-  R('api/v1/services/[name]/lease/break/route.ts', 'POST', leaseBreak.POST, 'admin', { params: () => ({ name: 'beta' }), body: () => ({}), service: 'beta' }),
-  R('api/v1/environments/route.ts', 'GET', environments.GET, 'viewer'),
-  R('api/v1/environments/route.ts', 'POST', environments.POST, 'admin', { body: () => ({ name: 'qa', order: 5 }) }),
-  R('api/v1/environments/[name]/route.ts', 'GET', environmentRoute.GET, 'viewer', { params: () => ({ name: 'production' }) }),
-  R('api/v1/environments/[name]/route.ts', 'PATCH', environmentRoute.PATCH, 'admin', { params: () => ({ name: 'production' }), body: () => ({ soakMinutes: 5 }) }),
-  R('api/v1/freeze-windows/route.ts', 'GET', freezeWindows.GET, 'viewer'),
-  R('api/v1/freeze-windows/route.ts', 'POST', freezeWindows.POST, 'admin', { body: () => ({ reason: 'x', cron: '0 0 * * *', durationMinutes: 5 }) }),
-  R('api/v1/freeze-windows/[id]/route.ts', 'DELETE', freezeWindow.DELETE, 'admin', { params: () => ({ id: '00000000-0000-0000-0000-000000000000' }) }),
-  R('api/v1/services/[name]/promote/route.ts', 'POST', promote.POST, 'deployer', { params: () => ({ name: 'beta' }), body: () => ({ version: '1.0.0', dryRun: true }), service: 'beta' }),
-  R('api/v1/deployments/[id]/approve/route.ts', 'POST', approve.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
-  R('api/v1/deployments/[id]/reject/route.ts', 'POST', reject.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
-  R('api/v1/approvals/route.ts', 'GET', approvals.GET, 'viewer'),
-];
-/** Routes anyone may call, on purpose. */
-const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];
+const ROUTES: Route[] = routeTable(ids);
 
 async function call(r: Route, headers: Record<string, string>, body?: unknown) {
   const init: RequestInit = { method: r.method, headers };
@@ -132,25 +39,7 @@ async function call(r: Route, headers: Record<string, string>, body?: unknown) {
 }
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
-/** Every table a refused or malformed request must leave alone. */
-async function counts() {
-  const db = tdb.db;
-  return {
-    services: await db.service.count(),
-    deps: await db.serviceDependency.count(),
-    versions: await db.version.count(),
-    deployments: await db.deployment.count(),
-    events: await db.event.count(),
-    leases: await db.lease.count(),
-    releases: await db.release.count(),
-    history: await db.releaseHistory.count(),
-    users: await db.user.count(),
-    tokens: await db.apiToken.count({ where: { revokedAt: null } }),
-    sessions: await db.session.count(),
-    serviceRows: JSON.stringify(await db.service.findMany({ orderBy: { name: 'asc' }, select: { name: true, replicas: true, description: true } })),
-    userRows: JSON.stringify(await db.user.findMany({ orderBy: { email: 'asc' }, select: { email: true, name: true, role: true } })),
-  };
-}
+const counts = () => rowCounts(tdb.db);
 
 function expectErrorShape(r: { status: number; body: any; text: string }) {
   expect(r.body, r.text).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: expect.any(Object) } });
@@ -196,6 +85,7 @@ describe('access control on every route', () => {
     };
     walk(path.resolve('app'));
     expect(new Set([...ROUTES.map((r) => r.file), ...PUBLIC])).toEqual(new Set(files));
+    expect(new Set(Object.keys(ROUTE_MODULES))).toEqual(new Set(files)); // the test API server serves them all
   });
 
   it('the OpenAPI document lists every REST v1 route with the role it needs', () => {

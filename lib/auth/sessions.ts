@@ -1,5 +1,6 @@
 /**
- * Sign-in for people: email + password (scrypt), a session row in PostgreSQL keyed by the
+ * Sign-in for people: email + password (Argon2id; an older hash is replaced by a current one
+ * on the first sign-in that proves the password), a session row in PostgreSQL keyed by the
  * SHA-256 of a random cookie secret, and rate limiting of failed attempts — at most
  * LOGIN_MAX_FAILURES per email and LOGIN_MAX_FAILURES_PER_IP per client address within
  * LOGIN_WINDOW_MS; past that every attempt is refused with 429 (and not even checked) until
@@ -9,7 +10,7 @@ import type { Db } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { parseInput } from '../services/validate';
 import { audit } from './audit';
-import { dummyHash, verifyPassword } from './password';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password';
 import { SESSION_COOKIE } from './principal';
 import type { Role } from './roles';
 import { loginSchema } from './schemas';
@@ -68,9 +69,13 @@ export async function login(db: Db, input: unknown, meta: ClientMeta = {}, now =
 
   const secret = newSecret('');
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  // The only moment the plain password is at hand: upgrade a hash weaker than today's. The
+  // update is guarded by the old hash, so a password changed meanwhile is never overwritten.
+  const upgraded = needsRehash(user.passwordHash) ? await hashPassword(raw.password) : null;
   await db.$transaction([
     db.session.create({ data: { tokenHash: sha256(secret), userId: user.id, expiresAt, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 500) ?? null } }),
     db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } }),
+    ...(upgraded ? [db.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash: upgraded } })] : []),
     db.loginFailure.deleteMany({ where: { email } }),
     db.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: now } } }),
   ]);

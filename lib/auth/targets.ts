@@ -2,6 +2,7 @@
 import type { Db } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { isUuid } from '../services/validate';
+import { readJson } from '../api/body';
 
 export async function serviceOfDeployment(db: Db, id: string): Promise<string[]> {
   const d = isUuid(id) ? await db.deployment.findUnique({ where: { id }, select: { service: { select: { name: true } } } }) : null;
@@ -9,13 +10,12 @@ export async function serviceOfDeployment(db: Db, id: string): Promise<string[]>
   return [d.service.name];
 }
 
-/** The services named by a release body's items; a body that is not one names none (and
- * is refused by validation afterwards). */
+/**
+ * The services named by a release body's items, for the scope check. The body is read
+ * through the same limited, read-once parser the route uses: a body over the size limit or
+ * malformed is refused here, before the scope decision, and is never read twice.
+ */
 export async function servicesOfReleaseBody(req: Request): Promise<string[]> {
-  try {
-    const body = (await req.clone().json()) as { items?: Array<{ service?: unknown }> };
-    return Array.isArray(body?.items) ? body.items.map((i) => String(i?.service ?? '')) : [];
-  } catch {
-    return [];
-  }
+  const body = (await readJson(req)) as { items?: Array<{ service?: unknown }> } | null;
+  return Array.isArray(body?.items) ? body.items.map((i) => String(i?.service ?? '')) : [];
 }

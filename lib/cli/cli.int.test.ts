@@ -2,7 +2,9 @@
  * The `flightdeck` CLI as CI runs it — a separate process, over HTTP, with an API token —
  * against a real server: REST v1's route handlers, the deployment worker and the local
  * runtime (real demo-service processes behind a real router) on one port. Exit status:
- * 0 succeeded, 1 failed (a canary with 5 % errors under load is aborted), 2 bad input or refused.
+ * 0 succeeded, 1 failed (a canary with 5 % errors under load is aborted), 2 bad input or
+ * refused, 3 outcome unknown (a timeout, a deployment waiting for a person). Every outcome is
+ * one line, never a stack trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -15,6 +17,7 @@ import { apiRequestHandler } from '../testing/api-server';
 import { load, RealWorld, ROOT } from '../testing/real-world';
 import { LocalRuntime } from '../runtime/local/local-runtime';
 import { startNode, type FlightdeckNode } from '../server/node';
+import { until } from '../testing/until';
 
 let tdb: TestDatabase;
 let node: FlightdeckNode;
@@ -23,7 +26,8 @@ let world: RealWorld;
 const tokens = { deployer: '', viewer: '', scoped: '' };
 const saved = process.env.DATABASE_URL;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; seconds: number }> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'lib/cli/flightdeck.mjs'), ...args], {
       cwd: ROOT,
@@ -34,7 +38,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, out, err }));
+    child.on('exit', (code) => resolve({ code: code ?? -1, out, err, seconds: (performance.now() - started) / 1000 }));
   });
 }
 
@@ -126,4 +130,75 @@ describe('flightdeck CLI', () => {
     expect(st.out).toMatch(/ledger\s+v1\.0\.0/);
     expect(st.out).toMatch(/checkout\s+v1\.0\.0/);
   });
+
+  it('--timeout on a canary still analysing: exit 3 and one line, never a stack trace', async () => {
+    expect((await cli(['versions', 'create', '--service', 'checkout', '--version', '1.2.0'])).code).toBe(0);
+    const r = await cli(['deploy', '--service', 'checkout', '--version', '1.2.0', '--strategy', 'canary', '--params', '{"steps":[50],"windowSeconds":120,"minSamples":50}', '--wait', '--timeout', '8']);
+    expect(r.code, r.err + r.out).toBe(3);
+    expect(oneLine(r.err)).toMatch(/^flightdeck: gave up waiting after 8 s; deployment \S+ is still running \(.+\)$/);
+    expect(r.err + r.out).not.toMatch(/\n\s+at |CliError|node:internal/);
+    expect(r.seconds).toBeLessThan(30);
+    await abort(idOf(r.out));
+  });
+
+  it('--wait on a deployment paused for a person (inconclusive analysis) says why and exits 3 at once; --wait-through-pauses waits on', async () => {
+    // No traffic: a 3 s window with 1,000 samples to get is inconclusive, and pauses for a person.
+    const params = '{"steps":[50],"windowSeconds":3,"minSamples":1000}';
+    const through = await cli(['deploy', '--service', 'checkout', '--version', '1.2.0', '--strategy', 'canary', '--params', params, '--wait', '--wait-through-pauses', '--timeout', '25']);
+    expect(through.code, through.err + through.out).toBe(3);
+    expect(through.out).toMatch(/analysis_inconclusive/); // it saw the pause, and waited on
+    expect(oneLine(through.err)).toMatch(/^flightdeck: gave up waiting after 25 s; deployment \S+ is still running \(inconclusive: waiting for a person\)$/);
+    await abort(idOf(through.out));
+
+    const r = await cli(['deploy', '--service', 'checkout', '--version', '1.2.0', '--strategy', 'canary', '--params', params, '--wait', '--timeout', '300']);
+    expect(r.code, r.err + r.out).toBe(3);
+    expect(oneLine(r.err)).toMatch(/^flightdeck: deployment \S+ is paused \(inconclusive: waiting for a person\): Analysis inconclusive, .+; it waits for a person \(--wait-through-pauses waits on\)$/);
+    expect(r.seconds).toBeLessThan(120); // at once, not at the timeout
+    await abort(idOf(r.out));
+  });
+
+  it('--wait on a deployment awaiting approval says so and exits 3 at once', async () => {
+    const env = await tdb.db.environment.findFirstOrThrow({ orderBy: { order: 'asc' } });
+    await tdb.db.environment.update({ where: { id: env.id }, data: { protected: true, requiredApprovals: 1 } });
+    try {
+      expect((await cli(['versions', 'create', '--service', 'ledger', '--version', '1.0.1'])).code).toBe(0);
+      const r = await cli(['deploy', '--service', 'ledger', '--version', '1.0.1', '--wait', '--timeout', '300']);
+      expect(r.code, r.err + r.out).toBe(3);
+      expect(oneLine(r.err)).toMatch(/^flightdeck: deployment \S+ is awaiting approval: .+; it waits for a person \(--wait-through-pauses waits on\)$/);
+      expect(r.seconds).toBeLessThan(60);
+      await tdb.db.$executeRaw`UPDATE deployments SET state = 'aborted', active_for = NULL WHERE state = 'awaiting_approval'`;
+    } finally {
+      await tdb.db.environment.update({ where: { id: env.id }, data: { protected: false, requiredApprovals: 0 } });
+    }
+  });
+
+  it('usage mistakes are one line too', async () => {
+    for (const args of [[], ['deploy', '--bogus'], ['deploy', '--service', 'checkout'], ['launch']]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.err).toMatch(/\(flightdeck --help for usage\)/);
+    }
+    const unreachable = await cli(['status'], { FLIGHTDECK_URL: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(3);
+    expect(oneLine(unreachable.err)).toMatch(/^flightdeck: cannot reach http:\/\/127\.0\.0\.1:9: /);
+  });
 });
+
+/** stderr must be exactly one line. */
+function oneLine(text: string): string {
+  const lines = text.trim().split('\n');
+  expect(lines, text).toHaveLength(1);
+  return lines[0]!;
+}
+
+function idOf(out: string): string {
+  return /deployment ([0-9a-f-]{36})/.exec(out)![1]!;
+}
+
+/** Aborts a deployment through the API and waits until it has ended. */
+async function abort(id: string): Promise<void> {
+  const res = await fetch(`${node.url}/api/v1/deployments/${id}/abort`, { method: 'POST', headers: { authorization: `Bearer ${tokens.deployer}`, 'content-type': 'application/json' }, body: '{}' });
+  expect(res.status, await res.text()).toBe(200);
+  await until(`deployment ${id} ended`, async () => ['failed', 'aborted', 'succeeded'].includes((await tdb.db.deployment.findUniqueOrThrow({ where: { id } })).state), 120_000);
+}

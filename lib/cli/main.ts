@@ -3,10 +3,10 @@
  *
  *   flightdeck versions create --service S --version V [--config K=V]… [--notes N] [--command C] [--image I]
  *   flightdeck deploy --service S --version V [--environment E] [--strategy rolling|blue-green|canary|recreate]
- *                     [--params JSON] [--force] [--override REASON] [--dry-run] [--wait] [--timeout SECONDS]
- *   flightdeck promote --service S [--version V] [--to E] [--override REASON] [--dry-run] [--wait]
+ *                     [--params JSON] [--force] [--override REASON] [--dry-run] [--wait [--wait-through-pauses]] [--timeout SECONDS]
+ *   flightdeck promote --service S [--version V] [--to E] [--override REASON] [--dry-run] [--wait [--wait-through-pauses]]
  *   flightdeck approve|reject --deployment ID [--comment TEXT]
- *   flightdeck rollback --service S [--environment E] [--to V] [--wait] [--timeout SECONDS]
+ *   flightdeck rollback --service S [--environment E] [--to V] [--wait [--wait-through-pauses]] [--timeout SECONDS]
  *   flightdeck status [--service S [--environment E] | --deployment ID]
  *
  * A deployment names no environment: it goes to the first one. A gate that refuses (promotion,
@@ -15,7 +15,13 @@
  * Server and token: --url / FLIGHTDECK_URL (default http://localhost:3000), --token / FLIGHTDECK_TOKEN.
  * Exit status: 0 done (with --wait: the deployment succeeded); 1 the deployment failed or was
  * aborted; 2 bad input or refused (any 4xx: invalid, unauthorised, forbidden, not found,
- * conflict); 3 the outcome is unknown (server unreachable, 5xx, or --timeout reached).
+ * conflict); 3 the outcome is unknown (server unreachable, 5xx, --timeout reached, or — with
+ * --wait — the deployment is paused for a person: inconclusive analysis, a runtime fault, a
+ * pause, an approval; --wait-through-pauses waits on instead).
+ *
+ * Every outcome is one line and its exit status, never a stack trace: what was done or how the
+ * watched deployment ended on stdout, anything else (refusals, timeouts, pauses) on stderr.
+ * With --wait the timeline's events stream to stdout before it, one line each.
  */
 import { parseArgs } from 'node:util';
 
@@ -40,16 +46,24 @@ interface Io {
 
 const USAGE = `usage: flightdeck [--url URL] [--token TOKEN] <command>
   versions create --service S --version V [--config KEY=VALUE]... [--notes TEXT] [--command CMD] [--image IMAGE]
-  deploy   --service S --version V [--environment E] [--strategy NAME] [--params JSON] [--force] [--override REASON] [--dry-run] [--wait] [--timeout SECONDS]
-  promote  --service S [--version V] [--to ENVIRONMENT] [--override REASON] [--dry-run] [--wait] [--timeout SECONDS]
+  deploy   --service S --version V [--environment E] [--strategy NAME] [--params JSON] [--force] [--override REASON] [--dry-run] [--wait [--wait-through-pauses]] [--timeout SECONDS]
+  promote  --service S [--version V] [--to ENVIRONMENT] [--override REASON] [--dry-run] [--wait [--wait-through-pauses]] [--timeout SECONDS]
   approve  --deployment ID [--comment TEXT]     (approvers; never your own)
   reject   --deployment ID [--comment TEXT]
-  rollback --service S [--environment E] [--to V] [--wait] [--timeout SECONDS]
+  rollback --service S [--environment E] [--to V] [--wait [--wait-through-pauses]] [--timeout SECONDS]
   status   [--service S [--environment E] | --deployment ID]
 env: FLIGHTDECK_URL (default http://localhost:3000), FLIGHTDECK_TOKEN
-exit: 0 ok/succeeded, 1 failed or aborted, 2 bad input or refused, 3 outcome unknown`;
+exit: 0 ok/succeeded, 1 failed or aborted, 2 bad input or refused, 3 outcome unknown (unreachable, timeout, paused for a person)`;
+const SEE_HELP = '(flightdeck --help for usage)';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'aborted']);
+/** States in which nothing happens until a person acts. */
+const WAITING_FOR_A_PERSON = new Set(['paused', 'awaiting_approval']);
+
+type TimelineEvent = { seq: number; type: string; message: string; at: string };
+/** One line per event; a message spanning lines stays on one. */
+const eventLine = (e: TimelineEvent) => `${fmtTime(e.at)}  #${e.seq}  ${e.type.padEnd(22)} ${oneLine(e.message)}`;
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
 class Api {
   constructor(
@@ -85,7 +99,7 @@ class Api {
 }
 
 function need(v: string | undefined, flag: string): string {
-  if (!v) throw new CliError(EXIT.refused, `missing --${flag}\n${USAGE}`);
+  if (!v) throw new CliError(EXIT.refused, `missing --${flag} ${SEE_HELP}`);
   return v;
 }
 
@@ -103,33 +117,55 @@ function fmtTime(iso: string): string {
   return new Date(iso).toISOString().slice(11, 19);
 }
 
-async function follow(api: Api, io: Io, id: string, timeoutSeconds: number, success: readonly string[] = ['succeeded']): Promise<number> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
+interface FollowOptions {
+  timeoutSeconds: number;
+  /** Final states that count as success. */
+  success?: readonly string[];
+  /** Keep waiting while the deployment waits for a person (paused, awaiting approval). */
+  throughPauses?: boolean;
+}
+
+async function follow(api: Api, io: Io, id: string, o: FollowOptions): Promise<number> {
+  const success = o.success ?? ['succeeded'];
+  const deadline = Date.now() + o.timeoutSeconds * 1000;
   let after = 0;
   let failures = 0;
-  for (;;) {
-    try {
-      const { events } = await api.call<{ events: Array<{ seq: number; type: string; message: string; at: string }> }>('GET', `/api/v1/deployments/${id}/events?after=${after}`);
-      for (const e of events) {
-        io.out(`${fmtTime(e.at)}  #${e.seq}  ${e.type.padEnd(22)} ${e.message}`);
-        after = e.seq;
-      }
-      const d = await api.call<{ state: string; reason?: string | null }>('GET', `/api/v1/deployments/${id}`);
-      failures = 0;
-      if (TERMINAL.has(d.state)) {
-        // Events committed with the final state may have landed after our read: one more pass.
-        const rest = await api.call<{ events: Array<{ seq: number; type: string; message: string; at: string }> }>('GET', `/api/v1/deployments/${id}/events?after=${after}`);
-        for (const e of rest.events) io.out(`${fmtTime(e.at)}  #${e.seq}  ${e.type.padEnd(22)} ${e.message}`);
-        io.out(`deployment ${id} ${d.state}${d.reason ? `: ${d.reason}` : ''}`);
-        return success.includes(d.state) ? EXIT.ok : EXIT.failed;
-      }
-    } catch (e) {
-      // A blip while watching does not decide the outcome: retry until the deadline.
-      if (e instanceof CliError && e.exitCode === EXIT.refused) throw e;
-      if (++failures % 5 === 1) io.err(`flightdeck: ${(e as Error).message} (retrying)`);
+  let last: TimelineEvent | null = null;
+  let phase = '';
+  const readEvents = async () => {
+    for (const e of (await api.call<{ events: TimelineEvent[] }>('GET', `/api/v1/deployments/${id}/events?after=${after}`)).events) {
+      if (e.seq <= after) continue;
+      io.out(eventLine(e));
+      after = e.seq;
+      last = e;
     }
-    if (Date.now() > deadline) throw new CliError(EXIT.unknown, `gave up waiting after ${timeoutSeconds} s; deployment ${id} is still running`);
-    await io.sleep(1000);
+  };
+  for (;;) {
+    let d: { state: string; phase: string; reason?: string | null } | null = null;
+    try {
+      await readEvents();
+      d = await api.call('GET', `/api/v1/deployments/${id}`);
+      phase = d!.phase;
+      failures = 0;
+      // Events committed with a final or waiting state may have landed after our read: one more pass.
+      if (TERMINAL.has(d!.state) || WAITING_FOR_A_PERSON.has(d!.state)) await readEvents();
+    } catch (e) {
+      // A blip while watching does not decide the outcome: retry until the deadline. A refusal does.
+      if (e instanceof CliError && e.exitCode === EXIT.refused) throw e;
+      if (++failures % 5 === 1) io.err(`flightdeck: ${oneLine((e as Error).message)} (retrying)`);
+      d = null;
+    }
+    if (d && TERMINAL.has(d.state)) {
+      io.out(`deployment ${id} ${d.state}${d.reason ? `: ${oneLine(d.reason)}` : ''}`);
+      return success.includes(d.state) ? EXIT.ok : EXIT.failed;
+    }
+    if (d && WAITING_FOR_A_PERSON.has(d.state) && !o.throughPauses) {
+      const why = (last as TimelineEvent | null)?.message ?? d.reason ?? '';
+      const what = d.state === 'awaiting_approval' ? 'awaiting approval' : `paused (${oneLine(d.phase)})`;
+      throw new CliError(EXIT.unknown, `deployment ${id} is ${what}${why ? `: ${oneLine(why)}` : ''}; it waits for a person (--wait-through-pauses waits on)`);
+    }
+    if (Date.now() >= deadline) throw new CliError(EXIT.unknown, `gave up waiting after ${o.timeoutSeconds} s; deployment ${id} is still running${phase ? ` (${oneLine(phase)})` : ''}`);
+    await io.sleep(Math.min(1000, deadline - Date.now()));
   }
 }
 
@@ -151,6 +187,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         'dry-run': { type: 'boolean' },
         wait: { type: 'boolean', short: 'w' },
         timeout: { type: 'string' },
+        'wait-through-pauses': { type: 'boolean' },
         to: { type: 'string' },
         deployment: { type: 'string' },
         config: { type: 'string', multiple: true },
@@ -164,13 +201,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     });
   } catch (e) {
-    io.err(`flightdeck: ${(e as Error).message}\n${USAGE}`);
+    io.err(`flightdeck: ${oneLine((e as Error).message)} ${SEE_HELP}`);
     return EXIT.refused;
   }
   const { values: o, positionals } = parsed;
-  if (o.help || positionals.length === 0) {
-    (o.help ? io.out : io.err)(USAGE);
-    return o.help ? EXIT.ok : EXIT.refused;
+  if (o.help) {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) {
+    io.err(`flightdeck: no command given ${SEE_HELP}`);
+    return EXIT.refused;
   }
   try {
     const base = (o.url ?? io.env.FLIGHTDECK_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
@@ -217,7 +258,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const d = await api.call('POST', `/api/v1/services/${svc()}/deployments`, body);
         if (o['dry-run']) return dryRun(io, d);
         io.out(`deployment ${d.id}: ${d.service} in ${d.environment} ${d.from ? `v${d.from} → ` : ''}v${d.to} (${d.strategy}), ${d.state}`);
-        return o.wait ? follow(api, io, d.id, timeout) : EXIT.ok;
+        return o.wait ? await follow(api, io, d.id, { timeoutSeconds: timeout, throughPauses: o['wait-through-pauses'] }) : EXIT.ok;
       }
       case 'promote': {
         const body = {
@@ -230,7 +271,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (o['dry-run']) return dryRun(io, r);
         const d = r.deployment;
         io.out(`deployment ${d.id}: ${d.service} v${d.to} ${r.from} → ${r.to} (${d.strategy}), ${d.state}`);
-        return o.wait ? follow(api, io, d.id, timeout) : EXIT.ok;
+        return o.wait ? await follow(api, io, d.id, { timeoutSeconds: timeout, throughPauses: o['wait-through-pauses'] }) : EXIT.ok;
       }
       case 'approve':
       case 'reject': {
@@ -245,7 +286,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const id: string | null = r.deployment?.id ?? r.deploymentId ?? r.activeDeploymentId ?? null;
         io.out(r.deployment ? `rollback ${r.deployment.id}: ${o.service} → v${r.deployment.to}, ${r.deployment.state}` : `rollback of ${o.service} requested${id ? ` (deployment ${id})` : ''}`);
         // Rolling back an in-flight deployment aborts it: there, "aborted" is the success.
-        return o.wait && id ? follow(api, io, id, timeout, r.mode === 'abort-in-flight' ? ['aborted'] : ['succeeded']) : EXIT.ok;
+        return o.wait && id ? await follow(api, io, id, { timeoutSeconds: timeout, success: r.mode === 'abort-in-flight' ? ['aborted'] : ['succeeded'], throughPauses: o['wait-through-pauses'] }) : EXIT.ok;
       }
       case 'status': {
         if (o.deployment) {
@@ -267,14 +308,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return EXIT.ok;
       }
       default:
-        throw new CliError(EXIT.refused, `unknown command "${cmd}"\n${USAGE}`);
+        throw new CliError(EXIT.refused, `unknown command "${cmd}" ${SEE_HELP}`);
     }
   } catch (e) {
     if (e instanceof CliError) {
-      io.err(`flightdeck: ${e.message}`);
+      io.err(`flightdeck: ${oneLine(e.message)}`);
       return e.exitCode;
     }
-    io.err(`flightdeck: ${(e as Error).message}`);
+    io.err(`flightdeck: ${oneLine(String((e as Error)?.message ?? e))}`);
     return EXIT.unknown;
   }
 }

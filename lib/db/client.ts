@@ -3,12 +3,14 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client';
+import { SerialClient } from './serial-client';
 
 export type Db = PrismaClient;
 export { Prisma } from './generated/client';
 
 export function createDb(databaseUrl: string, opts: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10 });
+  // SerialClient: one query at a time per connection (Prisma overlaps them inside a transaction).
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10, Client: SerialClient });
   return new PrismaClient({ adapter });
 }
 

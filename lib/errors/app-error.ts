@@ -9,10 +9,14 @@ export type ErrorCode =
   | 'unauthorized' // 401
   | 'forbidden' // 403
   | 'not_found' // 404
+  | 'method_not_allowed' // 405: the path exists, the method does not (Allow names those that do)
+  | 'request_timeout' // 408: the request did not arrive in time
   | 'conflict' // 409: duplicates, lease held, wrong state for the action
   | 'stale_lease' // 409: a write carried a fencing token that is no longer current
   | 'invalid' // 422: well-formed but semantically invalid (semver, cycles, missing config…)
   | 'rate_limited' // 429: too many attempts (sign-in)
+  | 'headers_too_large' // 431: request headers over the server's limit
+  | 'aborted' // 499: the client closed the connection before its request was complete (nobody reads the answer)
   | 'internal'; // 500
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -20,10 +24,14 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   stale_lease: 409,
   invalid: 422,
   rate_limited: 429,
+  headers_too_large: 431,
+  aborted: 499,
   internal: 500,
 };
 

@@ -20,6 +20,11 @@ import { DEMO_ENVIRONMENTS, DEMO_TRAFFIC, hasDemo, isEmpty, seedCatalog, seedHis
 import { startDemoTraffic } from '../runtime/demo/traffic';
 import { ensureFirstAdmin } from '../auth/bootstrap';
 import { stampClientAddress } from '../auth/client-address';
+import { auditRefusal, withEdge } from '../api/edge';
+import { isMissingPage } from '../panel/missing-page';
+import { observeHttp, startControlPlaneMetrics } from '../observability/metrics';
+import type http from 'node:http';
+import { onStopSignals, releasableClock, stopInOrder, type RunningParts } from './shutdown';
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
@@ -51,6 +56,10 @@ async function createRuntimes(dataDir: string): Promise<RuntimeResolver> {
   throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, simulated or remote:<url>`);
 }
 
+/** A path no page has: Next.js renders its not-found page there, with a 404 status. */
+const NOT_FOUND_PATH = '/_flightdeck/not-found';
+let stopping = false;
+
 // No network here, and none wanted: Next.js must not try to send telemetry.
 process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 
@@ -61,13 +70,34 @@ async function main() {
   if (!dev && !existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('the panel is not built: start with `npm start` (or run `npm run build` first)');
   const { url, cluster, dataDir } = await prepareDatabase(log);
   process.env.DATABASE_URL = url;
+  // From here a stop signal stops what has started, in order (lib/server/shutdown.ts).
+  const running: RunningParts = { log, clock: releasableClock(), cluster };
+  onStopSignals((signal) => {
+    stopping = true;
+    return stopInOrder(running, signal);
+  });
 
   const app = next({ dev, dir: ROOT, port, hostname: 'localhost' });
+  running.app = app;
   await app.prepare();
   const handle = app.getRequestHandler();
+  const db = getDb();
+  running.db = db;
+
+  /** Next.js serves what the edge lets through; a page about a missing thing gets a real 404 status. */
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const document = req.method === 'GET' && !req.headers.rsc;
+    if (document && (await isMissingPage(db, req.url ?? '/', req.headers.cookie).catch(() => false))) {
+      return handle(req, res, { pathname: NOT_FOUND_PATH, query: {}, search: null, path: NOT_FOUND_PATH, href: NOT_FOUND_PATH } as never);
+    }
+    return handle(req, res);
+  };
+
+  const edge = withEdge((req, res) => void serve(req, res), { observe: observeHttp, onRefused: (req, e) => void auditRefusal(db, req, e) });
 
   const runtimes = await createRuntimes(dataDir);
   setRuntimeResolver(runtimes);
+  await startControlPlaneMetrics(db);
   const node = await startNode({
     databaseUrl: url,
     runtime: runtimes({ name: 'default' }),
@@ -77,20 +107,23 @@ async function main() {
     // deployments back at once instead of waiting for their leases to expire.
     owner: process.env.FLIGHTDECK_WORKER_ID ?? `${hostname()}:${port}`,
     resumeOwn: true,
+    clock: running.clock,
+    // Every request meets the edge first: malformed paths, unknown API paths and wrong
+    // methods are answered there with the error shape; each exchange is timed for /metrics.
     requestHandler: (req, res) => {
       stampClientAddress(req);
-      void handle(req, res);
+      edge(req, res);
     },
     log,
   });
+  running.node = node;
   log(`panel and API on http://localhost:${port} (health: /api/health)`);
 
-  const db = getDb();
   await ensureFirstAdmin(db, process.env, log);
   if (process.env.FLIGHTDECK_SEED !== '0' && (await isEmpty(db))) {
     await seedCatalog({ db });
     log('demo: services and versions registered');
-    void seedHistory({ db }, log).catch((e) => log(`demo seed stopped: ${(e as Error).message}`));
+    void seedHistory({ db }, log).catch((e) => stopping || log(`demo seed stopped: ${(e as Error).message}`));
   }
   // The demo's own users: a steady trickle of requests to each demo service in each environment (loopback only).
   const demoTraffic =
@@ -106,18 +139,11 @@ async function main() {
       : null;
   if (demoTraffic) log(`demo: sending traffic to the demo services (${Object.entries(DEMO_TRAFFIC).map(([s, r]) => `${s} ${r}/s`).join(', ')}); FLIGHTDECK_DEMO_TRAFFIC=0 turns it off`);
 
-  const shutdown = async (signal: string) => {
-    log(`${signal}: shutting down`);
-    for (const t of demoTraffic ?? []) t.stop();
-    await node.close({ abandon: true });
-    await cluster?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  running.demoTraffic = demoTraffic;
 }
 
 main().catch((e) => {
+  if (stopping) return; // stopped while starting: the shutdown says so and sets the exit status
   console.error('[flightdeck] failed to start:', e);
   process.exit(1);
 });

@@ -17,6 +17,11 @@ import type { RuntimeExtras } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
 import { advanceReleases, expireApprovals, recordAllTrafficMinutes } from '../services';
 import { watchCrashes } from '../deploy/crash-watcher';
+import { EDGE_SERVER_OPTIONS, guardServer } from '../api/edge';
+import { loopLagReporter } from '../observability/metrics';
+
+/** The worker's poll interval when none is given (the worker's own default). */
+const DEFAULT_POLL_MS = 1000;
 
 export interface NodeOptions {
   databaseUrl: string;
@@ -51,11 +56,15 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   bus.on('error', (e: Error) => o.log?.(`event bus: ${e.message}`));
   await bus.start();
 
-  const server = http.createServer(o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
+  const server = http.createServer(EDGE_SERVER_OPTIONS, o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
+  // Requests Node cannot parse (headers over the limit, garbage) get the API's error shape too.
+  guardServer(server);
   const io = new SocketServer(server, { serveClient: false });
   authenticateSockets(io, db);
   attachRealtime(io, db, bus);
 
+  // How late each claim pass runs against the poll interval, for the control-plane metrics.
+  const workerTicked = loopLagReporter(o.pollMs ?? DEFAULT_POLL_MS);
   const worker =
     o.worker === false
       ? null
@@ -71,6 +80,7 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
           log: o.log,
           // Releases move wave by wave as their deployments end; requests nobody approved in time expire.
           onTick: async (now) => {
+            workerTicked();
             await advanceReleases({ db, clock: o.clock ?? systemClock });
             await expireApprovals({ db, clock: o.clock ?? systemClock }, now);
           },

@@ -1,17 +1,15 @@
 import { serviceContext } from '@/lib/services';
 import Link from 'next/link';
 import { requireUser } from '@/lib/auth/next';
-import { listAudit } from '@/lib/auth/audit';
+import { listAudit, OUTCOMES } from '@/lib/auth/audit';
 
 export const dynamic = 'force-dynamic';
-
-const OUTCOMES = ['ok', 'denied', 'unauthenticated', 'rejected', 'rate_limited', 'error'];
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<{ outcome?: string }> }) {
   const p = await requireUser();
   if (p.role !== 'admin') return null;
   const { outcome } = await searchParams;
-  const entries = await listAudit(serviceContext().db, { limit: 200, ...(outcome && OUTCOMES.includes(outcome) ? { outcome } : {}) });
+  const entries = await listAudit(serviceContext().db, { limit: 200, ...(outcome && (OUTCOMES as readonly string[]).includes(outcome) ? { outcome } : {}) });
   return (
     <div className="space-y-4">
       <h1 className="text-xl font-semibold">Audit log</h1>
