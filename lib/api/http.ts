@@ -13,6 +13,7 @@
  * done, refused or failed — is written to the audit log.
  */
 import { AppError, isAppError } from '../errors/app-error';
+import { databaseUnavailable } from '../errors/unavailable';
 import { getDb, type Db } from '../db/client';
 import { audit, type Outcome } from '../auth/audit';
 import { resolvePrincipal } from '../auth/principal';
@@ -22,10 +23,12 @@ import { clientAddress } from '../auth/client-address';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function errorResponse(e: unknown): Response {
+export function errorResponse(err: unknown): Response {
+  // The database being unreachable is a 503 with the error shape, not a bug with a stack trace.
+  const e = isAppError(err) ? err : (databaseUnavailable(err) ?? err);
   if (isAppError(e)) {
     const headers: Record<string, string> = {};
-    if (e.code === 'rate_limited' && typeof e.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(e.details.retryAfterSeconds);
+    if ((e.code === 'rate_limited' || e.code === 'unavailable') && typeof e.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(e.details.retryAfterSeconds);
     if (e.code === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="flightdeck"';
     return Response.json({ error: { code: e.code, message: e.message, details: e.details ?? {} } }, { status: e.status, headers });
   }

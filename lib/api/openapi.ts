@@ -112,7 +112,7 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message', 'details'],
       properties: {
-        code: { type: 'string', enum: ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'stale_lease', 'invalid', 'rate_limited', 'internal'] },
+        code: { type: 'string', enum: ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'stale_lease', 'invalid', 'rate_limited', 'internal', 'unavailable'] },
         message: { type: 'string' },
         details: { type: 'object' },
       },

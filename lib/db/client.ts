@@ -8,7 +8,9 @@ export type Db = PrismaClient;
 export { Prisma } from './generated/client';
 
 export function createDb(databaseUrl: string, opts: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10 });
+  // A database that does not answer (restarting, unreachable) fails a call within seconds
+  // (a 503 at the API), rather than leaving it waiting for a connection forever.
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10, connectionTimeoutMillis: 5_000 });
   return new PrismaClient({ adapter });
 }
 

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'stale_lease' // 409: a write carried a fencing token that is no longer current
   | 'invalid' // 422: well-formed but semantically invalid (semver, cycles, missing config…)
   | 'rate_limited' // 429: too many attempts (sign-in)
-  | 'internal'; // 500
+  | 'internal' // 500
+  | 'unavailable'; // 503: the database cannot be reached right now; the same call works once it is back
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -25,6 +26,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid: 422,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 export class AppError extends Error {
