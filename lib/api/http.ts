@@ -13,6 +13,7 @@
  * done, refused or failed — is written to the audit log.
  */
 import { AppError, isAppError } from '../errors/app-error';
+import { databaseUnavailable } from '../errors/unavailable';
 import { getDb, type Db } from '../db/client';
 import { audit } from '../auth/audit';
 import { outcomeOf } from './outcome';
@@ -24,10 +25,12 @@ import { checkDeclaredLength, clientAborted } from './body';
 
 export { MAX_BODY_BYTES, MAX_JSON_DEPTH, readJson } from './body';
 
-export function errorResponse(e: unknown): Response {
+export function errorResponse(err: unknown): Response {
+  // The database being unreachable is a 503 with the error shape, not a bug with a stack trace.
+  const e = isAppError(err) ? err : (databaseUnavailable(err) ?? err);
   if (isAppError(e)) {
     const headers: Record<string, string> = {};
-    if (e.code === 'rate_limited' && typeof e.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(e.details.retryAfterSeconds);
+    if ((e.code === 'rate_limited' || e.code === 'unavailable') && typeof e.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(e.details.retryAfterSeconds);
     if (e.code === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="flightdeck"';
     if (e.code === 'method_not_allowed' && Array.isArray(e.details?.allow)) headers.allow = (e.details.allow as string[]).join(', ');
     return Response.json({ error: { code: e.code, message: e.message, details: e.details ?? {} } }, { status: e.status, headers });

@@ -17,6 +17,8 @@ import { appendEvents } from '../events/append';
 import { World } from '../testing/fixtures';
 import { runtimeBenchmarks } from './runtime-bench';
 import { canaryBenchmarks } from './canary-bench';
+import { dbOutageBenchmark, feedFanoutBenchmark, takeoverBenchmark } from './ops-bench';
+import { scaleBenchmark } from './scale-bench';
 
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -124,7 +126,11 @@ async function main() {
   if (want('engine-plan')) benchPlanning();
   await canaryBenchmarks(emit);
   const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency'];
-  const needDb = want('event-append') || want('orchestrator-deployment') || (!process.argv.includes('--no-runtime') && runtimeBenches.some(want));
+  const withRuntime = !process.argv.includes('--no-runtime');
+  // Its own PostgreSQL, killed and restarted: never the shared bench cluster.
+  if (withRuntime && want('db-outage')) await dbOutageBenchmark(emit);
+  const opsBenches = ['feed-fanout', 'takeover', 'scale'];
+  const needDb = want('event-append') || want('orchestrator-deployment') || opsBenches.some(want) || (withRuntime && runtimeBenches.some(want));
   if (!needDb) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bench-'));
   const cluster = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data') });
@@ -137,7 +143,21 @@ async function main() {
     await migrate(url);
     if (want('event-append')) await benchEvents(url);
     if (want('orchestrator-deployment')) await benchOrchestrator(url);
-    if (!process.argv.includes('--no-runtime') && runtimeBenches.some(want)) await runtimeBenchmarks(url, emit);
+    if (withRuntime && runtimeBenches.some(want)) await runtimeBenchmarks(url, emit);
+    // Each on a database of its own in the same cluster.
+    const fresh = async (name: string) => {
+      const a = new pg.Client({ connectionString: cluster.url });
+      await a.connect();
+      await a.query(`CREATE DATABASE ${name}`);
+      await a.end();
+      const u = withDatabase(cluster.url, name);
+      await migrate(u);
+      return u;
+    };
+    if (want('feed-fanout')) await feedFanoutBenchmark(await fresh('bench_feed'), emit);
+    if (want('takeover')) await takeoverBenchmark(await fresh('bench_takeover'), emit);
+    // Last: it seeds 21.6 million traffic minutes (several minutes, a few GB in the throwaway cluster).
+    if (want('scale')) await scaleBenchmark(await fresh('bench_scale'), emit);
   } finally {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });

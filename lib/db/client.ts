@@ -10,7 +10,9 @@ export { Prisma } from './generated/client';
 
 export function createDb(databaseUrl: string, opts: { max?: number } = {}): Db {
   // SerialClient: one query at a time per connection (Prisma overlaps them inside a transaction).
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10, Client: SerialClient });
+  // A database that does not answer (restarting, unreachable) fails a call within seconds
+  // (a 503 at the API), rather than leaving it waiting for a connection forever.
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10, Client: SerialClient, connectionTimeoutMillis: 5_000 });
   return new PrismaClient({ adapter });
 }
 

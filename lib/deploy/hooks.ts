@@ -3,16 +3,38 @@
  * timeline. Each run gets a stable idempotency key (deployment + phase + index) as
  * FLIGHTDECK_HOOK_KEY / Idempotency-Key: if a worker dies mid-hook, the worker that takes
  * over runs it again with the same key, so a hook can recognise the repeat.
+ *
+ * A command hook runs with least privilege: as the unprivileged user instances run as (when
+ * Flightdeck runs as root), in a working folder of its own, with a clean environment — PATH, its
+ * folder as HOME, the hook's declared `env` and FLIGHTDECK_* facts about the deployment — never
+ * the control plane's own (which holds the database's credentials).
  */
 import { spawn } from 'node:child_process';
 import type { Hook } from '../engine/types';
+import { removeWorkFolder, runAs, workFolder } from '../runtime/run-as';
 
 export interface HookContext {
   deploymentId: string;
   service: string;
   version: string;
+  /** The version live before this deployment (null: none). */
+  fromVersion?: string | null;
+  environment?: string;
   phase: 'pre' | 'post';
   key: string;
+}
+
+/** What a command hook is told about the deployment it runs for. */
+function facts(ctx: HookContext): Record<string, string> {
+  return {
+    FLIGHTDECK_DEPLOYMENT_ID: ctx.deploymentId,
+    FLIGHTDECK_SERVICE: ctx.service,
+    FLIGHTDECK_VERSION: ctx.version,
+    ...(ctx.fromVersion ? { FLIGHTDECK_FROM_VERSION: ctx.fromVersion } : {}),
+    ...(ctx.environment ? { FLIGHTDECK_ENVIRONMENT: ctx.environment } : {}),
+    FLIGHTDECK_HOOK_PHASE: ctx.phase,
+    FLIGHTDECK_HOOK_KEY: ctx.key,
+  };
 }
 
 export interface HookResult {
@@ -50,19 +72,23 @@ export async function runHook(hook: Hook, ctx: HookContext): Promise<HookResult>
       return { ok: false, exitCode: null, output: '', durationMs: Date.now() - started, error: timedOut ? `timed out after ${timeoutMs / 1000} s` : err.message };
     }
   }
+  let who: ReturnType<typeof runAs>;
+  let folder: string;
+  try {
+    who = runAs();
+    folder = workFolder(`hook-${ctx.deploymentId}-${ctx.phase}`, who);
+  } catch (e) {
+    return { ok: false, exitCode: null, output: '', durationMs: Date.now() - started, error: (e as Error).message };
+  }
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder, ...hook.env, ...facts(ctx) };
   return new Promise<HookResult>((resolve) => {
     let output = '';
     let timedOut = false;
     const child = spawn(hook.command, hook.args ?? [], {
-      env: {
-        ...process.env,
-        FLIGHTDECK_DEPLOYMENT_ID: ctx.deploymentId,
-        FLIGHTDECK_SERVICE: ctx.service,
-        FLIGHTDECK_VERSION: ctx.version,
-        FLIGHTDECK_HOOK_PHASE: ctx.phase,
-        FLIGHTDECK_HOOK_KEY: ctx.key,
-      },
+      cwd: folder,
+      env: env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(who ? { uid: who.uid, gid: who.gid } : {}),
     });
     const onData = (b: Buffer) => {
       if (output.length < MAX_OUTPUT * 2) output += b.toString();
@@ -75,10 +101,12 @@ export async function runHook(hook: Hook, ctx: HookContext): Promise<HookResult>
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
+      removeWorkFolder(folder);
       resolve({ ok: false, exitCode: null, output: clip(output), durationMs: Date.now() - started, error: e.message });
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      removeWorkFolder(folder);
       resolve({
         ok: code === 0 && !timedOut,
         exitCode: code,

@@ -11,11 +11,12 @@ import type { Clock } from '../clock';
 import type { Db, Prisma } from '../db/client';
 import { appendEvents, type NewEvent } from '../events/append';
 import { DEFAULTS, describeSteps, type Step } from '../engine';
-import { isRuntimeFault, type Runtime, type RuntimeFault } from '../runtime/types';
+import { isRuntimeFault, type Runtime, type RuntimeExtras, type RuntimeFault } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
 import { withProgress, toJson, type Revert } from '../state/deployment-state';
 import { fence, releaseLease, type LeaseHandle } from '../state/leases';
 import { alerter } from './alerts';
+import { appendCrashes, crashesOf } from './crash-watcher';
 import { loadDeployment, type LoadedDeployment, type Outcome, type Recorded, type StepContext, type TxWork } from './context';
 import { reverted, succeeded, type Ending } from './finish';
 import { ProbeTracker } from './probes';
@@ -47,12 +48,16 @@ export class Orchestrator {
     this.alert = alerter(o.db, o.clock, o.log);
   }
 
-  /** One transition: prove the lease, update the deployment, append its events — one transaction. */
-  async commit(h: LeaseHandle, patch: Prisma.DeploymentUpdateInput, events: NewEvent[], actor = SYSTEM, extra?: TxWork): Promise<void> {
+  /**
+   * One transition: prove the lease, update the deployment, append its events — one transaction.
+   * `before` appends what must precede the transition's own events (another actor's).
+   */
+  async commit(h: LeaseHandle, patch: Prisma.DeploymentUpdateInput, events: NewEvent[], actor = SYSTEM, extra?: TxWork, before?: TxWork): Promise<void> {
     const now = this.o.clock.now();
     await this.o.db.$transaction(async (tx) => {
       await fence(tx, h, now);
       await tx.deployment.update({ where: { id: h.deploymentId }, data: { ...patch, updatedAt: new Date(now) } });
+      if (before) await before(tx);
       await appendEvents(tx, h.deploymentId, events, actor, new Date(now));
       if (extra) await extra(tx);
     });
@@ -87,7 +92,7 @@ export class Orchestrator {
     if (!rv && d.state === 'paused') return { status: 'wait', ms: 1000 };
     const steps = rv ? rv.steps : d.plan.steps;
     const index = rv ? rv.cursor : d.cursor;
-    if (index >= steps.length) return this.end(h, rv ? reverted(d, rv, new Date(this.o.clock.now())) : succeeded(d, new Date(this.o.clock.now())));
+    if (index >= steps.length) return this.end(h, d, rv ? reverted(d, rv, new Date(this.o.clock.now())) : succeeded(d, new Date(this.o.clock.now())));
     const ctx = this.context(h, d, rv ? 'revert' : 'forward', steps, index);
     let outcome: Outcome;
     try {
@@ -180,11 +185,20 @@ export class Orchestrator {
     return CONTINUE;
   }
 
-  private async end(h: LeaseHandle, ending: Ending): Promise<AdvanceResult> {
-    await this.commit(h, ending.patch, ending.events, SYSTEM, async (tx) => {
-      await ending.extra(tx);
-      await releaseLease(tx, h);
-    });
+  /** The terminal transition; its instances' crashes go on the timeline first, never after it. */
+  private async end(h: LeaseHandle, d: LoadedDeployment, ending: Ending): Promise<AdvanceResult> {
+    const crashes = await crashesOf(this.runtimeOf(d) as Runtime & RuntimeExtras, d.id);
+    await this.commit(
+      h,
+      ending.patch,
+      ending.events,
+      SYSTEM,
+      async (tx) => {
+        await ending.extra(tx);
+        await releaseLease(tx, h);
+      },
+      (tx) => appendCrashes(tx, d.id, crashes, new Date(this.o.clock.now())),
+    );
     return { status: 'done' };
   }
 }

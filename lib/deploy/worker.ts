@@ -1,10 +1,15 @@
 /**
- * A worker claims deployment leases (unowned or expired) and runs each claimed deployment
- * to its end, heartbeating the lease while it waits. Several Flightdeck processes each run
- * one: FOR UPDATE SKIP LOCKED spreads deployments across them, and a deployment whose
- * worker died is taken over once its lease expires unrenewed. Work that is not a deployment
- * (advancing releases, sampling traffic for error budgets) is handed in as ticks by whoever
- * starts the worker, so the orchestrator knows nothing of the use cases above it.
+ * A worker claims deployment leases and runs each claimed deployment to its end, heartbeating
+ * the lease while it waits. Several Flightdeck processes each run one: FOR UPDATE SKIP LOCKED
+ * spreads deployments across them. While it runs, a worker holds its presence (an advisory
+ * lock named by its worker id, see WorkerPresence): a deployment whose worker died is taken
+ * over by another worker at its next claim, within a poll interval, whatever their ids; a lease
+ * claimed without a presence is taken over once it expires unrenewed. Work that is not a
+ * deployment (advancing releases, sampling traffic for error budgets) is handed in as ticks by
+ * whoever starts the worker, so the orchestrator knows nothing of the use cases above it.
+ *
+ * The database may go away (PostgreSQL restarting): the worker then says so once, retries
+ * quietly with backoff, says so again when it is back, and carries on where it was.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -13,9 +18,13 @@ import type { Db } from '../db/client';
 import type { Runtime } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
 import { PgBus } from '../events/bus';
+import { isDatabaseUnavailable } from '../errors/unavailable';
 import { WORK_CHANNEL } from '../state/work';
-import { claimLeases, claimOwnLeases, renewLease, type LeaseHandle } from '../state/leases';
+import { claimLeases, claimOwnLeases, renewLease, WorkerPresence, type LeaseHandle } from '../state/leases';
 import { Orchestrator } from './orchestrator';
+
+/** Longest pause between two attempts while the database is unreachable. */
+const MAX_BACKOFF_MS = 5_000;
 
 export interface WorkerOptions {
   db: Db;
@@ -52,6 +61,12 @@ export class Worker {
   private bus: PgBus | null = null;
   private readonly wakers = new Map<string, () => void>();
   private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  /** A newer claim of a deployment this worker is still running: the run that follows it. */
+  private readonly successors = new Map<string, LeaseHandle>();
+  private readonly presence: WorkerPresence | null;
+  private resumePending: boolean;
+  private databaseDown = false;
+  private presenceRefused = false;
 
   constructor(private readonly o: WorkerOptions) {
     this.owner = o.owner ?? defaultOwner();
@@ -63,10 +78,43 @@ export class Worker {
       analysisIntervalSeconds: o.analysisIntervalSeconds,
       log: o.log,
     });
+    this.presence = o.databaseUrl ? new WorkerPresence(o.databaseUrl, this.owner) : null;
+    this.resumePending = !!o.resumeOwn;
   }
 
   private log(msg: string) {
     this.o.log?.(`[worker ${this.owner}] ${msg}`);
+  }
+
+  /**
+   * A failure of `what`: the database being unreachable is said once per outage (it is not a
+   * bug, and the worker retries by itself); anything else is logged in full.
+   */
+  private failed(what: string, e: unknown): void {
+    if (isDatabaseUnavailable(e)) {
+      if (!this.databaseDown) this.log(`the database is unreachable (${what}); retrying quietly until it is back`);
+      this.databaseDown = true;
+      return;
+    }
+    this.log(`${what} failed: ${(e as Error)?.stack ?? String(e)}`);
+  }
+
+  /** The database answered: say so once if it had gone away. */
+  private answered(): void {
+    if (!this.databaseDown) return;
+    this.databaseDown = false;
+    this.log('the database is reachable again; carrying on');
+  }
+
+  /** This worker's liveness lock; claims wait while another live process holds the same worker id. */
+  private async holdPresence(): Promise<boolean> {
+    if (!this.presence) return true;
+    const held = await this.presence.hold();
+    if (!held && !this.presenceRefused) {
+      this.log('another live process holds this worker id: claiming nothing until it is gone (give each process its own FLIGHTDECK_WORKER_ID)');
+    }
+    this.presenceRefused = !held;
+    return held;
   }
 
   async start(): Promise<void> {
@@ -80,30 +128,51 @@ export class Worker {
       this.bus.on('error', (e: Error) => this.log(`bus error: ${e.message}`));
       await this.bus.start();
     }
-    if (this.o.resumeOwn) {
-      // Restarted under the same identity: take back our own leases now rather than after
-      // they expire (the token still moves on, fencing out the previous incarnation).
-      const mine = await claimOwnLeases(this.o.db, this.owner, this.o.clock.now());
-      for (const h of mine) this.launch(h, 'resumed');
-      if (mine.length) this.log(`resumed ${mine.length} deployment(s) this worker was running before it restarted`);
-    }
+    await this.holdPresence().catch((e: unknown) => this.failed('taking this worker\'s presence lock', e));
+    await this.resumeOwn();
     this.loopPromise = this.loop();
     for (const p of this.o.periodic ?? []) {
       const t = setInterval(() => {
-        p.run(this.o.clock.now()).catch((e: unknown) => this.log(`${p.name} failed: ${String(e)}`));
+        p.run(this.o.clock.now()).then(
+          () => this.answered(),
+          (e: unknown) => this.failed(p.name, e),
+        );
       }, p.everyMs);
       t.unref();
       this.timers.push(t);
     }
   }
 
+  /**
+   * Restarted under the same identity: take back our own leases now rather than after they
+   * expire (the token still moves on, fencing out the previous incarnation). Only while holding
+   * the presence: a previous incarnation still alive keeps its deployments.
+   */
+  private async resumeOwn(): Promise<void> {
+    if (!this.resumePending || (this.presence && !this.presence.held)) return;
+    const mine = await claimOwnLeases(this.o.db, this.owner, this.o.clock.now(), { presence: !!this.presence });
+    this.resumePending = false;
+    for (const h of mine) this.launch(h, 'resumed');
+    if (mine.length) this.log(`resumed ${mine.length} deployment(s) this worker was running before it restarted`);
+  }
+
   private launch(h: LeaseHandle, how: 'claimed' | 'resumed' = 'claimed'): void {
-    if (this.running.has(h.deploymentId)) return;
+    if (this.running.has(h.deploymentId)) {
+      // Claimed again while its run goes on (e.g. its lease expired during a long outage): the
+      // old run's writes are fenced out, so it stops, and this newer claim carries on after it.
+      this.successors.set(h.deploymentId, h);
+      return;
+    }
     this.log(`${how} deployment ${h.deploymentId} (token ${h.token})`);
-    const p = this.run(h, how).finally(() => {
-      this.running.delete(h.deploymentId);
-      this.wake?.();
-    });
+    const p = this.run(h, how)
+      .catch((e: unknown) => this.failed(`deployment ${h.deploymentId}`, e))
+      .finally(() => {
+        this.running.delete(h.deploymentId);
+        const next = this.successors.get(h.deploymentId);
+        this.successors.delete(h.deploymentId);
+        if (next && next.token > h.token && !this.stopped) this.launch(next);
+        this.wake?.();
+      });
     this.running.set(h.deploymentId, p);
   }
 
@@ -127,9 +196,11 @@ export class Worker {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.wake?.();
+    for (const wake of [...this.wakers.values()]) wake();
     await this.bus?.close();
     await this.loopPromise;
     if (!opts.abandon) await Promise.allSettled([...this.running.values()]);
+    await this.presence?.release();
   }
 
   get activeDeployments(): string[] {
@@ -138,15 +209,20 @@ export class Worker {
 
   private async loop(): Promise<void> {
     const pollMs = this.o.pollMs ?? 1000;
+    let failures = 0;
     while (!this.stopped) {
       try {
         await this.tickOnce();
+        failures = 0;
+        this.answered();
       } catch (e) {
-        this.log(`tick failed: ${(e as Error).stack ?? e}`);
+        failures++;
+        this.failed('claiming work', e);
       }
       if (this.stopped) break;
+      const pause = failures === 0 ? pollMs : Math.min(MAX_BACKOFF_MS, pollMs * 2 ** Math.min(failures - 1, 6));
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
+        const t = setTimeout(resolve, pause);
         this.wake = () => {
           clearTimeout(t);
           resolve();
@@ -158,9 +234,12 @@ export class Worker {
 
   /** Claim what is claimable and advance releases. Public for tests. */
   async tickOnce(): Promise<void> {
-    const free = (this.o.maxConcurrent ?? 16) - this.running.size;
-    const claimed = await claimLeases(this.o.db, this.owner, this.o.clock.now(), free);
-    for (const h of claimed) this.launch(h);
+    if (await this.holdPresence()) {
+      await this.resumeOwn();
+      const free = (this.o.maxConcurrent ?? 16) - this.running.size;
+      const claimed = await claimLeases(this.o.db, this.owner, this.o.clock.now(), free, { presence: !!this.presence });
+      for (const h of claimed) this.launch(h);
+    }
     await this.o.onTick?.(this.o.clock.now());
   }
 
@@ -178,11 +257,11 @@ export class Worker {
               }
             : {
                 type: 'worker_took_over',
-                message: `Worker ${this.owner} took over after the previous worker's lease expired (fencing token ${h.token})`,
-                data: { worker: this.owner, token: h.token },
+                message: takeoverMessage(this.owner, h),
+                data: { worker: this.owner, token: h.token, previousWorker: h.previousOwner ?? null, because: h.because ?? null },
               },
         ])
-        .catch((e) => this.log(`could not record takeover: ${(e as Error).message}`));
+        .catch((e) => this.failed('recording the takeover', e));
     }
     const beatEvery = (h.ttlSeconds * 1000) / 3;
     let lastBeat = clock.now();
@@ -192,10 +271,12 @@ export class Worker {
       try {
         r = await this.orchestrator.advance(h);
         failures = 0;
+        this.answered();
       } catch (e) {
         failures++;
-        this.log(`deployment ${h.deploymentId}: step failed (${failures}), retrying: ${(e as Error).stack ?? e}`);
-        r = { status: 'wait' as const, ms: Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) };
+        this.failed(`deployment ${h.deploymentId}: step (attempt ${failures})`, e);
+        const cap = isDatabaseUnavailable(e) ? MAX_BACKOFF_MS : 30_000;
+        r = { status: 'wait' as const, ms: Math.min(cap, 500 * 2 ** Math.min(failures, 6)) };
       }
       if (r.status === 'done') return;
       if (r.status === 'lost') {
@@ -207,7 +288,15 @@ export class Worker {
         await this.sleepOrWake(h.deploymentId, Math.min(r.ms, beatEvery));
       }
       if (clock.now() - lastBeat >= beatEvery) {
-        if (!(await renewLease(this.o.db, h, clock.now()))) {
+        let renewed: boolean;
+        try {
+          renewed = await renewLease(this.o.db, h, clock.now());
+        } catch (e) {
+          // Unreachable database: try again at the next turn (the lease outlives short outages).
+          this.failed(`deployment ${h.deploymentId}: heartbeat`, e);
+          continue;
+        }
+        if (!renewed) {
           this.log(`deployment ${h.deploymentId}: lease taken over; stopping`);
           return;
         }
@@ -215,4 +304,11 @@ export class Worker {
       }
     }
   }
+}
+
+function takeoverMessage(worker: string, h: LeaseHandle): string {
+  const token = `fencing token ${h.token}`;
+  if (h.because === 'holder_gone') return `Worker ${worker} took over from worker ${h.previousOwner}, whose process is gone (its database session ended) (${token})`;
+  if (h.because === 'unowned') return `Worker ${worker} took over this deployment, which no worker held (${token})`;
+  return `Worker ${worker} took over after the previous worker's lease expired (${token})`;
 }

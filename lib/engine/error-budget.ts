@@ -30,24 +30,42 @@ export interface ErrorBudget {
   minutesObserved: number;
 }
 
+/** What the budget needs from a set of minutes, summed (additive, so it can be kept in rollups). */
+export interface TrafficTotals {
+  requests: number;
+  /** 5xx, each minute's at most its requests. */
+  errors: number;
+  /** Σ over minutes with traffic of that minute's 5xx share. */
+  spentMinutes: number;
+  /** Minutes with traffic. */
+  minutes: number;
+}
+
+export function totalsOf(minutes: MinuteTraffic[]): TrafficTotals {
+  const t: TrafficTotals = { requests: 0, errors: 0, spentMinutes: 0, minutes: 0 };
+  for (const m of minutes) {
+    if (m.requests <= 0) continue;
+    const errors = Math.min(m.errors, m.requests);
+    t.minutes++;
+    t.requests += m.requests;
+    t.errors += errors;
+    t.spentMinutes += errors / m.requests;
+  }
+  return t;
+}
+
 export function errorBudget(input: { sloAvailability: number; minutes: MinuteTraffic[]; periodDays?: number }): ErrorBudget {
-  const { sloAvailability } = input;
+  return budgetFromTotals({ sloAvailability: input.sloAvailability, totals: totalsOf(input.minutes), periodDays: input.periodDays });
+}
+
+export function budgetFromTotals(input: { sloAvailability: number; totals: TrafficTotals; periodDays?: number }): ErrorBudget {
+  const { sloAvailability, totals } = input;
   const periodDays = input.periodDays ?? BUDGET_PERIOD_DAYS;
   if (!(sloAvailability > 0 && sloAvailability < 100)) {
     throw new AppError('invalid', `SLO availability must be between 0 and 100 (exclusive), got ${sloAvailability}`, { field: 'sloAvailability' });
   }
   const budgetMinutes = periodDays * 24 * 60 * (1 - sloAvailability / 100);
-  let spent = 0;
-  let requests = 0;
-  let errors = 0;
-  let observed = 0;
-  for (const m of input.minutes) {
-    if (m.requests <= 0) continue;
-    observed++;
-    requests += m.requests;
-    errors += Math.min(m.errors, m.requests);
-    spent += Math.min(m.errors, m.requests) / m.requests;
-  }
+  const spent = totals.spentMinutes;
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
   return {
     sloAvailability,
@@ -56,9 +74,10 @@ export function errorBudget(input: { sloAvailability: number; minutes: MinuteTra
     spentMinutes: round(spent),
     leftMinutes: round(budgetMinutes - spent),
     spentFraction: round(budgetMinutes > 0 ? spent / budgetMinutes : 1),
-    exhausted: spent >= budgetMinutes,
-    requests,
-    errors,
-    minutesObserved: observed,
+    // Compared as shown (to 1e-6): sums kept in rollups differ from a fresh sum in the last bits.
+    exhausted: round(spent) >= round(budgetMinutes),
+    requests: totals.requests,
+    errors: totals.errors,
+    minutesObserved: totals.minutes,
   };
 }

@@ -22,7 +22,7 @@ export type DeploymentState = 'awaiting_approval' | 'queued' | 'running' | 'paus
 // ---------------------------------------------------------------- service facts
 
 export type Hook =
-  | { name: string; type: 'command'; command: string; args?: string[]; timeoutSeconds?: number }
+  | { name: string; type: 'command'; command: string; args?: string[]; env?: Record<string, string>; timeoutSeconds?: number }
   | { name: string; type: 'http'; url: string; method?: 'GET' | 'POST'; timeoutSeconds?: number };
 
 export interface Hooks {

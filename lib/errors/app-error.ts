@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'rate_limited' // 429: too many attempts (sign-in)
   | 'headers_too_large' // 431: request headers over the server's limit
   | 'aborted' // 499: the client closed the connection before its request was complete (nobody reads the answer)
-  | 'internal'; // 500
+  | 'internal' // 500
+  | 'unavailable'; // 503: the database cannot be reached right now; the same call works once it is back
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -33,6 +34,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   headers_too_large: 431,
   aborted: 499,
   internal: 500,
+  unavailable: 503,
 };
 
 export class AppError extends Error {

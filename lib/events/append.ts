@@ -4,6 +4,10 @@
  * locks, so seqs are gapless from 1 and cursors follow commit order. The NOTIFY issued here
  * is delivered by PostgreSQL only when (and if) the transaction commits: publishing happens
  * after commit by construction, and reaches every Flightdeck process listening.
+ *
+ * Within a deployment, times never go backwards: an event is dated no earlier than the one before
+ * it (writers take their `at` before waiting for the row lock, so a later seq may carry an
+ * earlier clock reading).
  */
 import type { Prisma } from '../db/client';
 
@@ -37,11 +41,14 @@ export async function appendEvents(
 ): Promise<Array<{ seq: number; cursor: number }>> {
   const n = events.length;
   if (n === 0) return [];
-  const seqRows = await tx.$queryRaw<Array<{ last_seq: number; service_id: string }>>`
-    UPDATE deployments SET last_seq = last_seq + ${n}, updated_at = ${at}
-    WHERE id = ${deploymentId}::uuid RETURNING last_seq, service_id`;
+  const seqRows = await tx.$queryRaw<Array<{ last_seq: number; service_id: string; last_at: Date | null }>>`
+    UPDATE deployments d SET last_seq = d.last_seq + ${n}, updated_at = ${at}
+    WHERE d.id = ${deploymentId}::uuid
+    RETURNING d.last_seq, d.service_id,
+      (SELECT e.at FROM events e WHERE e.deployment_id = d.id ORDER BY e.seq DESC LIMIT 1) AS last_at`;
   const seqRow = seqRows[0];
   if (!seqRow) throw new Error(`deployment ${deploymentId} not found while appending events`);
+  const when = seqRow.last_at && seqRow.last_at.getTime() > at.getTime() ? seqRow.last_at : at;
   const curRows = await tx.$queryRaw<Array<{ value: bigint }>>`
     UPDATE event_cursor SET value = value + ${n} WHERE id = 1 RETURNING value`;
   const lastCursor = Number(curRows[0]!.value);
@@ -56,7 +63,7 @@ export async function appendEvents(
       message: e.message,
       data: (e.data ?? {}) as Prisma.InputJsonValue,
       actor,
-      at,
+      at: when,
     })),
   });
   const payload = JSON.stringify({ deploymentId, serviceId: seqRow.service_id, seq: seqRow.last_seq, cursor: lastCursor });

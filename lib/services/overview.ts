@@ -10,10 +10,37 @@ import { readState } from '../state/deployment-state';
 import { currentCursor } from '../events/read';
 import { listServices } from './service-reads';
 import { listEnvironmentRows } from './environments';
-import { budgetOf } from './error-budget';
+import { budgetsOf } from './error-budget';
 import { chooseFromHistory } from './rollback';
 
 const TRAFFIC_WINDOW_MS = 60_000;
+/** History rows read per cell for its rollback target; a cell needing more reads all of its own. */
+const HISTORY_PER_CELL = 20;
+
+type HistoryRow = { serviceId: string; environmentId: string; versionId: string; from: Date; until: Date | null };
+
+/**
+ * The newest history rows of each (service, environment) cell, newest first: what the rollback
+ * choice needs in all but the rarest cases (twenty bad or current versions in a row).
+ */
+async function recentHistory(db: Db, cells: Array<{ serviceId: string; environmentId: string }>, limit: number | null): Promise<Map<string, HistoryRow[]>> {
+  const out = new Map<string, HistoryRow[]>();
+  if (cells.length === 0) return out;
+  const rows = await db.$queryRaw<Array<{ service_id: string; environment_id: string; version_id: string; from: Date; until: Date | null }>>`
+    SELECT c."serviceId" AS service_id, c."environmentId" AS environment_id, h.version_id, h."from", h.until
+    FROM jsonb_to_recordset(${JSON.stringify(cells)}::jsonb) AS c("serviceId" uuid, "environmentId" uuid)
+    CROSS JOIN LATERAL (
+      SELECT version_id, "from", until FROM release_history
+      WHERE service_id = c."serviceId" AND environment_id = c."environmentId"
+      ORDER BY "from" DESC LIMIT ${limit ?? 2_147_483_647}) h`;
+  for (const r of rows) {
+    const key = `${r.service_id}/${r.environment_id}`;
+    const list = out.get(key) ?? [];
+    list.push({ serviceId: r.service_id, environmentId: r.environment_id, versionId: r.version_id, from: r.from, until: r.until });
+    out.set(key, list);
+  }
+  return out;
+}
 
 /** One service in one environment: one cell of the overview's matrix. */
 export interface OverviewCell {
@@ -59,20 +86,48 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ environme
   const cursor = await currentCursor(db);
   const envs = await listEnvironmentRows(db);
   const services = await listServices(db);
-  const ids = services.map((s) => s.id);
-  const [active, history, versions] = await Promise.all([
-    db.deployment.findMany({
-      where: { activeFor: { not: null } },
-      include: { toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
-    }),
-    db.releaseHistory.findMany({ where: { serviceId: { in: ids } }, orderBy: { from: 'asc' } }),
-    db.version.findMany({ where: { serviceId: { in: ids } }, select: { id: true, serviceId: true, semver: true, bad: true } }),
+  const live = (s: (typeof services)[number], env: (typeof envs)[number]) => s.environments.find((e) => e.name === env.name)?.liveVersion ?? null;
+  const active = await db.deployment.findMany({
+    where: { activeFor: { not: null } },
+    include: { toVersion: { select: { semver: true } }, fromVersion: { select: { semver: true } } },
+  });
+  const activeOf = new Map(active.map((d) => [`${d.serviceId}/${d.environmentId}`, d]));
+  // Only cells with a live version and nothing in flight need the history for their rollback target.
+  const needHistory = services.flatMap((s) =>
+    envs.filter((e) => live(s, e) && !activeOf.has(`${s.id}/${e.id}`)).map((e) => ({ serviceId: s.id, environmentId: e.id })),
+  );
+  const [budgets, history] = await Promise.all([
+    budgetsOf(db, services.map((s) => ({ id: s.id, sloAvailability: s.slo.availability, budgetFreeze: s.budgetFreeze })), envs.map((e) => e.id), now).catch(() => null),
+    recentHistory(db, needHistory, HISTORY_PER_CELL),
   ]);
+  const versionIds = [...new Set([...history.values()].flat().map((h) => h.versionId))];
+  const versions = versionIds.length ? await db.version.findMany({ where: { id: { in: versionIds } }, select: { id: true, serviceId: true, semver: true, bad: true } }) : [];
+  const versionsOf = new Map<string, typeof versions>();
+  for (const v of versions) {
+    if (!versionsOf.has(v.serviceId)) versionsOf.set(v.serviceId, []);
+    versionsOf.get(v.serviceId)!.push(v);
+  }
+  const rollbackChoice = async (s: (typeof services)[number], env: (typeof envs)[number], liveVersion: string) => {
+    const key = `${s.id}/${env.id}`;
+    // Oldest first, as the history reads (equal start times keep that order).
+    const choose = (newestFirst: HistoryRow[], own: typeof versions) =>
+      chooseFromHistory({ history: [...newestFirst].reverse(), versions: own, currentVersionId: own.find((v) => v.semver === liveVersion)?.id ?? null, service: s.name });
+    const rows = history.get(key) ?? [];
+    try {
+      return choose(rows, versionsOf.get(s.id) ?? []);
+    } catch (e) {
+      if (rows.length < HISTORY_PER_CELL) throw e;
+      // Every recent version is bad or current: look further back, in this cell's whole history.
+      const all = (await recentHistory(db, [{ serviceId: s.id, environmentId: env.id }], null)).get(key) ?? [];
+      const own = await db.version.findMany({ where: { serviceId: s.id }, select: { id: true, serviceId: true, semver: true, bad: true } });
+      return choose(all, own);
+    }
+  };
   const cell = async (s: (typeof services)[number], env: (typeof envs)[number]): Promise<OverviewCell> => {
     const runtime = getRuntime(env);
-    const live = s.environments.find((e) => e.name === env.name);
-    const liveVersion = live?.liveVersion ?? null;
-    const a = active.find((d) => d.serviceId === s.id && d.environmentId === env.id);
+    const here = s.environments.find((e) => e.name === env.name);
+    const liveVersion = here?.liveVersion ?? null;
+    const a = activeOf.get(`${s.id}/${env.id}`);
     let health: OverviewCell['health'] = { serving: 0, running: 0, exited: 0, status: 'unknown' };
     let traffic: OverviewCell['traffic'] = null;
     if (runtime) {
@@ -101,26 +156,18 @@ export async function getOverview(db: Db, now = Date.now()): Promise<{ environme
       rollbackTarget = a.fromVersion?.semver ?? null;
       rollbackNote = `aborts the ${a.strategy} deployment of v${a.toVersion.semver}`;
     } else if (liveVersion) {
-      const own = versions.filter((v) => v.serviceId === s.id);
-      const current = own.find((v) => v.semver === liveVersion);
       try {
-        const choice = chooseFromHistory({
-          history: history.filter((h) => h.serviceId === s.id && h.environmentId === env.id),
-          versions: own,
-          currentVersionId: current?.id ?? null,
-          service: s.name,
-        });
-        rollbackTarget = choice.target.semver;
+        rollbackTarget = (await rollbackChoice(s, env, liveVersion)).target.semver;
       } catch (e) {
         rollbackNote = (e as Error).message;
       }
     }
     const plan = a ? readState(a).plan : undefined;
-    const b = await budgetOf(db, { id: s.id, sloAvailability: s.slo.availability, budgetFreeze: s.budgetFreeze }, env.id, now).catch(() => null);
+    const b = budgets?.get(`${s.id}/${env.id}`) ?? null;
     return {
       environment: env.name,
       liveVersion,
-      liveSince: live?.liveSince ?? null,
+      liveSince: here?.liveSince ?? null,
       health,
       traffic,
       activeDeployment: a

@@ -38,6 +38,8 @@ const hook = z.discriminatedUnion('type', [
       type: z.literal('command'),
       command: z.string().min(1),
       args: z.array(z.string()).optional(),
+      /** The hook's own environment; it gets nothing of Flightdeck's but PATH. */
+      env: env.optional(),
       timeoutSeconds: z.number().int().min(1).max(3600).optional(),
     })
     .strict(),

@@ -22,7 +22,15 @@ export const hook: Executor<Extract<Step, { kind: 'hook' }>> = async (step, ctx)
       events: [{ type: 'hook_started', message: `${step.phase}-deploy hook "${h.name}" started`, data: { phase: step.phase, index: step.index, name: h.name } }],
     };
   }
-  const result = await runHook(h, { deploymentId: d.id, service: d.service.name, version: d.toVersion.semver, phase: step.phase, key: `${d.id}:${key}` });
+  const result = await runHook(h, {
+    deploymentId: d.id,
+    service: d.service.name,
+    version: d.toVersion.semver,
+    fromVersion: d.fromVersion?.semver ?? null,
+    environment: d.environment.name,
+    phase: step.phase,
+    key: `${d.id}:${key}`,
+  });
   // Started under another fencing token: the worker that started it is gone, this runs it again.
   const rerun = started.token !== ctx.lease.token;
   const data = { phase: step.phase, index: step.index, name: h.name, rerun, ...result };

@@ -1,11 +1,16 @@
 /**
- * One instance's operating-system process: how it is started (command, arguments and working
- * directory resolved against the base folder, a small environment of its own plus PORT), its
- * output kept as recent lines, and how it is stopped (SIGTERM, then SIGKILL after a while).
+ * One instance's operating-system process: how it is started (command and arguments resolved
+ * against the base folder, a small environment of its own plus PORT), its output kept as recent
+ * lines, and how it is stopped (SIGTERM, then SIGKILL after a while).
+ *
+ * What a deployer registers runs with least privilege: as the unprivileged user of run-as.ts
+ * (when Flightdeck runs as root), in a working folder of its own (its HOME too, removed when it
+ * exits) unless the version names one, with no environment from Flightdeck but PATH.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Workload } from '../types';
+import { readableCopy, removeWorkFolder, runAs, workFolder } from '../run-as';
 
 const LOG_LINES = 200;
 
@@ -30,11 +35,19 @@ export function launch(o: {
 }): Launched {
   const { workload: spec } = o;
   const command = spec.command === 'node' ? process.execPath : spec.command;
-  const args = spec.args.map((a) => (a.startsWith('lib/') ? path.join(o.baseDir, a) : a));
-  const cwd = spec.cwd ? path.resolve(o.baseDir, spec.cwd) : o.baseDir;
+  let who: ReturnType<typeof runAs>;
+  let folder: string;
+  try {
+    who = runAs();
+    folder = workFolder(o.instanceId, who);
+  } catch (e) {
+    return { child: null, error: `could not prepare instance ${o.instanceId}: ${(e as Error).message}` };
+  }
+  const args = spec.args.map((a) => (a.startsWith('lib/') ? readableCopy(path.join(o.baseDir, a), who, folder) : a));
+  const cwd = spec.cwd ? path.resolve(o.baseDir, spec.cwd) : folder;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
+    HOME: folder,
     ...spec.env,
     FLIGHTDECK_INSTANCE: o.instanceId,
     FLIGHTDECK_SLOT: String(o.slot),
@@ -42,10 +55,13 @@ export function launch(o: {
   };
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...(who ? { uid: who.uid, gid: who.gid } : {}) });
   } catch (e) {
+    removeWorkFolder(folder);
     return { child: null, error: `could not start ${command}: ${(e as Error).message}` };
   }
+  child.once('close', () => removeWorkFolder(folder));
+  child.once('error', () => removeWorkFolder(folder));
   const capture = (stream: 'out' | 'err') => (b: Buffer) => {
     for (const line of b.toString().split('\n')) {
       if (!line) continue;
