@@ -240,20 +240,32 @@ describe('cluster faults become RuntimeFaults with the reason, and change nothin
     expect(api.get('services', NS, 'payment-gateway').spec.selector['flightdeck.dev/version']).toBe('flightdeck-none');
   });
 
-  it('409 conflict: a write whose resourceVersion went stale in between does not land', async () => {
+  it('409 conflict: a write whose resourceVersion went stale in between does not land; it is read again and retried, a few times', async () => {
     const k8s = runtime();
     await k8s.scale(fence, workload('2.2.0'), [0], 0);
-    api.beforeRequest = (r) => {
-      if (r.verb === 'patch' && r.resource === 'deployments') {
-        api.beforeRequest = null;
-        const d = api.get('deployments', NS, 'payment-gateway-2-2-0');
-        api.write({ ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, note: 'someone else' } } });
-      }
+    // Someone else changes the Deployment between every read and write of it.
+    let interference = 0;
+    const meddle = (times: number) => {
+      api.beforeRequest = (r) => {
+        if (r.verb === 'patch' && r.resource === 'deployments' && interference < times) {
+          interference++;
+          const d = api.get('deployments', NS, 'payment-gateway-2-2-0');
+          api.write({ ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, note: `someone else ${interference}` } } });
+        }
+      };
     };
-    const f = await fault(k8s.scale(fence, workload('2.2.0'), [0, 1], 0));
+    meddle(1);
+    await k8s.scale(fence, workload('2.2.0'), [0, 1], 0);
+    expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(2);
+    expect(api.requests.filter((r) => r.verb === 'patch' && r.resource === 'deployments' && r.status === 409)).toHaveLength(1);
+
+    interference = 0;
+    meddle(3);
+    const f = await fault(k8s.scale(fence, workload('2.2.0'), [0, 1, 2], 0));
+    api.beforeRequest = null;
     expect(f.kind).toBe('conflict');
     expect(f.message).toMatch(/409 Conflict.*the object has been modified/);
-    expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(1);
+    expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(2);
   });
 
   it('409 conflict: another field manager owns the replica count', async () => {
@@ -347,9 +359,16 @@ describe('configuration and extras', () => {
     expect(await k8s.logs(pod!.id, 10)).toEqual([`${pod!.id} starting`]);
     api.write({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay-config', namespace: NS }, data: { LOG_LEVEL: 'info' } });
     api.write({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pay-secrets', namespace: NS }, data: { DB_URL: 'eA==' } });
-    const sources = await k8s.configSources('payment-gateway', { configMaps: ['pay-config', 'gone'], secrets: ['pay-secrets'] });
-    expect(sources).toEqual({ configMaps: { 'pay-config': ['LOG_LEVEL'], gone: null }, secrets: { 'pay-secrets': ['DB_URL'] } });
-    expect(missingKubernetesConfig(['DB_URL', 'LOG_LEVEL', 'SMTP_HOST'], { env: {}, ...sources })).toEqual({ missing: ['SMTP_HOST'], missingSources: ['ConfigMap/gone'] });
+    const w = { ...workload('2.3.0'), env: {}, envFrom: [{ configMap: 'pay-config' }, { configMap: 'gone' }, { secret: 'pay-secrets' }] };
+    const writes = api.requests.filter((r) => r.verb === 'patch').length;
+    const found = await k8s.preflight(w, { requiredConfigKeys: ['DB_URL', 'LOG_LEVEL', 'SMTP_HOST'], strategy: 'rolling' });
+    expect(found).toEqual({ missingConfigKeys: ['SMTP_HOST'], problems: ['ConfigMap gone does not exist in namespace payment-gateway (the version loads its environment from it)'], warnings: [] });
+    // A preflight reads; it never writes.
+    expect(api.requests.filter((r) => r.verb === 'patch').length).toBe(writes);
+    expect(missingKubernetesConfig(['DB_URL', 'X'], { env: { X: '' }, secrets: { s: ['DB_URL'] } })).toEqual({ missing: ['X'], missingSources: [] });
+    const bare = await k8s.preflight({ ...w, image: undefined, envFrom: [] }, { requiredConfigKeys: [], strategy: 'canary' });
+    expect(bare.problems).toEqual(['version 2.3.0 of payment-gateway has no container image (artifact.image): Kubernetes cannot run it']);
+    expect(bare.warnings).toEqual([expect.stringMatching(/^No Prometheus configured/)]);
   });
 
   it('documents RBAC objects that the upstream schemas accept', () => {
