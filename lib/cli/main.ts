@@ -6,6 +6,7 @@
  *                     [--params JSON] [--force] [--dry-run] [--wait] [--timeout SECONDS]
  *   flightdeck rollback --service S [--to V] [--wait] [--timeout SECONDS]
  *   flightdeck status [--service S | --deployment ID]
+ *   flightdeck k8s render --service S --version V --image I [--strategy NAME] [--replicas N] …  (no server, no cluster)
  *
  * Server and token: --url / FLIGHTDECK_URL (default http://localhost:3000), --token / FLIGHTDECK_TOKEN.
  * Exit status: 0 done (with --wait: the deployment succeeded); 1 the deployment failed or was
@@ -13,6 +14,7 @@
  * conflict); 3 the outcome is unknown (server unreachable, 5xx, or --timeout reached).
  */
 import { parseArgs } from 'node:util';
+import { K8S_RENDER_USAGE, k8sRender } from './k8s-render';
 
 export const EXIT = { ok: 0, failed: 1, refused: 2, unknown: 3 } as const;
 
@@ -38,6 +40,7 @@ const USAGE = `usage: flightdeck [--url URL] [--token TOKEN] <command>
   deploy   --service S --version V [--strategy NAME] [--params JSON] [--force] [--dry-run] [--wait] [--timeout SECONDS]
   rollback --service S [--to V] [--wait] [--timeout SECONDS]
   status   [--service S | --deployment ID]
+  k8s render --service S --version V --image I [--strategy NAME] [--replicas N] [--live V] [--namespace NS] [--gateway [NS/]NAME[:LISTENER]]
 env: FLIGHTDECK_URL (default http://localhost:3000), FLIGHTDECK_TOKEN
 exit: 0 ok/succeeded, 1 failed or aborted, 2 bad input or refused, 3 outcome unknown`;
 
@@ -116,6 +119,14 @@ async function follow(api: Api, io: Io, id: string, timeoutSeconds: number, succ
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  // Offline: the Kubernetes objects of a deployment's first step, with no server and no cluster.
+  if (argv[0] === 'k8s') {
+    if (argv[1] !== 'render') {
+      io.err(`flightdeck: unknown command "${argv.slice(0, 2).join(' ')}": use k8s render\n${K8S_RENDER_USAGE}`);
+      return EXIT.refused;
+    }
+    return k8sRender(argv, { out: (text) => io.out(text.replace(/\n$/, '')), err: io.err });
+  }
   let parsed;
   try {
     parsed = parseArgs({

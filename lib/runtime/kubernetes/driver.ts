@@ -307,7 +307,6 @@ export class KubernetesRuntime implements Runtime, RuntimeExtras {
     const sources = await configSources(this.client, namespace, workload.envFrom ?? []);
     const found = runtimePreflight({ required: input.requiredConfigKeys, env: workload.env, namespace, ...sources });
     const warnings = [...found.warnings];
-    if (input.strategy === 'canary' && !this.opts.gateway) warnings.push(NO_GATEWAY_NOTE);
     if (input.strategy === 'canary' && !this.opts.prometheus) {
       warnings.push('No Prometheus configured for this environment: the canary has no request counts, so its analysis cannot reach the minimum samples and will pause as inconclusive.');
     }
