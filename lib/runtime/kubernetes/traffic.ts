@@ -76,3 +76,13 @@ export async function countsFromPrometheus(
   );
   return out;
 }
+
+/** Canary analysis (a `prometheus` metric, kind error_rate): the share of 5xx over the window, from the application's own counter. */
+export const APP_ERROR_RATE_QUERY =
+  '(sum(increase(http_requests_total{service="{{service}}",version_id="{{versionId}}",code=~"5.."}[{{window}}])) or vector(0))' +
+  ' / sum(increase(http_requests_total{service="{{service}}",version_id="{{versionId}}"}[{{window}}]))';
+
+/** The same from Istio's proxies, which label requests with the pod's app.kubernetes.io/name and /version. */
+export const ISTIO_ERROR_RATE_QUERY =
+  '(sum(increase(istio_requests_total{reporter="destination",destination_app="{{service}}",destination_version="{{version}}",response_code=~"5.."}[{{window}}])) or vector(0))' +
+  ' / sum(increase(istio_requests_total{reporter="destination",destination_app="{{service}}",destination_version="{{version}}"}[{{window}}]))';
