@@ -68,6 +68,7 @@ export async function checkWithRuntime(input: RuntimeCheckInput): Promise<Runtim
     return { missingConfigKeys: r.missingConfigKeys, problems: r.problems, warnings: [...warnings, ...r.warnings], unavailable: null };
   } catch (e) {
     if (!isRuntimeFault(e)) throw e;
-    return { ...none, warnings, unavailable: e.message };
+    // Nothing is known about the keys: the deployment is refused for that, not for keys that may well be there.
+    return { missingConfigKeys: [], problems: [], warnings, unavailable: e.message };
   }
 }

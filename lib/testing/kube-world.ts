@@ -43,6 +43,8 @@ export interface KubeWorldOptions {
   /** The Gateway HTTPRoutes attach to; null: none (weights approximated by replica ratio). */
   gateway?: GatewayRef | null;
   leaseTtlSeconds?: number;
+  /** PromQL the runtime counts requests with (default: the application's http_requests_total). */
+  countQueries?: { requests: string; errors: string };
   runtime?: Partial<KubernetesRuntimeOptions>;
 }
 
@@ -78,7 +80,7 @@ export class KubeWorld {
       kubeConfig: api.kubeConfig(),
       namespace: NAMESPACE,
       ...(gateway ? { gateway } : {}),
-      prometheus: { address: prometheus.url },
+      prometheus: { address: prometheus.url, ...opts.countQueries },
       now: () => this.clock.now(),
       watchRetryMs: 20,
       requestTimeoutMs: 5000,

@@ -14,9 +14,13 @@ interface Known {
   restarts: number;
 }
 
+type Crash = Omit<CrashRecord, 'seq'>;
+
 export class PodBook {
   private readonly known = new Map<string, Known>();
   private readonly crashes: CrashRecord[] = [];
+  /** Crashes of pods no list has shown yet: which deployment started them is known only from a list. */
+  private readonly unowned = new Map<string, Crash[]>();
   private seq = 0;
 
   constructor(private readonly now: () => number) {}
@@ -30,13 +34,18 @@ export class PodBook {
     for (const i of instances) {
       const k = this.known.get(i.id);
       this.known.set(i.id, { namespace, instance: i, restarts: Math.max(k?.restarts ?? 0, i.restarts ?? 0) });
+      for (const c of this.unowned.get(i.id) ?? []) this.crashes.push({ ...c, seq: ++this.seq, versionId: i.versionId, deploymentId: i.deploymentId });
+      this.unowned.delete(i.id);
     }
   }
 
   /** A pod as a list or a watch event shows it: a restart or a failure becomes a crash record. */
   seen(namespace: string, service: string, pod: Pod, deleted: boolean): void {
     const name = pod.metadata.name;
-    if (deleted) return void this.known.delete(name);
+    if (deleted) {
+      this.known.delete(name);
+      return void this.unowned.delete(name);
+    }
     const c = pod.status?.containerStatuses?.[0];
     const restarts = c?.restartCount ?? 0;
     const k = this.known.get(name);
@@ -47,8 +56,7 @@ export class PodBook {
     const ended = c?.lastState?.terminated ?? c?.state?.terminated;
     const labels = pod.metadata.labels ?? {};
     if (k?.instance) k.instance = { ...k.instance, state: failed ? 'exited' : 'running' };
-    this.crashes.push({
-      seq: ++this.seq,
+    const crash: Crash = {
       at: Date.parse(ended?.finishedAt ?? '') || this.now(),
       service,
       instanceId: name,
@@ -58,7 +66,10 @@ export class PodBook {
       // The platform's own words, verbatim: OOMKilled, Error, CrashLoopBackOff…
       reason: ended?.reason ?? c?.state?.waiting?.reason ?? 'restarted',
       restarted: !failed,
-    });
+    };
+    // Recorded once its deployment is known (the next list): a crash record always names its deployment.
+    if (!k?.instance) this.unowned.set(name, [...(this.unowned.get(name) ?? []), crash]);
+    else this.crashes.push({ ...crash, seq: ++this.seq });
   }
 
   crashesAfter(afterSeq: number): CrashRecord[] {
