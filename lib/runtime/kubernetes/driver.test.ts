@@ -10,6 +10,7 @@ import { KubernetesRuntime } from './driver';
 import { kubernetesOptionsFromEnv, type KubernetesRuntimeOptions } from './config';
 import { missingKubernetesConfig } from './preflight';
 import { RBAC_RULES, rbacObjects } from './rbac';
+import { kubernetesResolver } from './resolver';
 
 const NS = 'payment-gateway';
 let api: KubeApiServer;
@@ -171,6 +172,19 @@ describe('Kubernetes runtime against the API server double', () => {
     ]);
     expect(await k8s.probe(list[0]!.id, '/healthz', 1000)).toBe(false);
     expect(await k8s.probe('no-such-pod', '/healthz', 1000)).toBe(false);
+  });
+
+  it('a pod no node can take is the Unschedulable reason on its instance, and a capacity fault when probed (never a failed version)', async () => {
+    const k8s = runtime({ watch: false });
+    await k8s.scale({ service: 'payment-gateway', token: 1 }, workload('2.3.0'), [0], 0);
+    const [pod] = await until(() => api.pods(NS).length === 1 && api.pods(NS), 'the pod');
+    const message = '0/3 nodes are available: 3 Insufficient memory.';
+    api.store.put('pods', NS, { ...pod, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] } });
+    const [instance] = await k8s.list('payment-gateway');
+    expect(instance).toMatchObject({ reason: 'Unschedulable', state: 'running' });
+    const f = await fault(k8s.probe(instance!.id, '/healthz', 1000));
+    expect(f.kind).toBe('capacity');
+    expect(f.message).toBe(`pod ${NS}/${instance!.id} cannot be scheduled (Unschedulable): ${message}`);
   });
 
   it('records container restarts as crashes, also those that happened while the watch was down', async () => {
@@ -344,6 +358,40 @@ describe('configuration and extras', () => {
         expect((err as Error).message).toMatch(message);
       }
     } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
+  it('FLIGHTDECK_RUNTIME=kubernetes: one runtime per environment from its settings, rebuilt when they change; a bad context or setting faults every call with the reason', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fd-kube-'));
+    writeFileSync(path.join(dir, 'config'), api.kubeconfigYaml());
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = path.join(dir, 'config');
+    const resolve = kubernetesResolver({ FLIGHTDECK_K8S_NAMESPACE: 'shared', FLIGHTDECK_PROMETHEUS_URL: 'http://prometheus.monitoring:9090' }, { extra: { watch: false } });
+    try {
+      const staging = { name: 'staging', runtime: { driver: 'kubernetes', context: 'double', gateway: { name: 'public', namespace: 'gateways' } } };
+      const s1 = resolve(staging) as KubernetesRuntime;
+      expect(s1.kind).toBe('kubernetes');
+      expect(s1.namespaceFor('payment-gateway')).toBe('shared');
+      expect(s1.trafficNote()).toBeNull();
+      expect(resolve(staging)).toBe(s1);
+      expect(resolve({ name: 'staging' })).toBe(s1);
+      api.createNamespace('shared');
+      expect(await s1.list('payment-gateway')).toEqual([]);
+      const prod = resolve({ name: 'production', runtime: { namespace: 'payments' } }) as KubernetesRuntime;
+      expect([prod.namespaceFor('x'), prod.trafficNote()]).toEqual(['payments', expect.stringMatching(/^No Gateway configured/)]);
+      // An admin changes the environment's settings: its next use gets a runtime made from them.
+      const s2 = resolve({ name: 'staging', runtime: { namespace: 'other' } }) as KubernetesRuntime;
+      expect(s2).not.toBe(s1);
+      expect(s2.namespaceFor('x')).toBe('other');
+      const noContext = resolve({ name: 'qa', runtime: { context: 'nope' } });
+      const f = await fault(noContext.list('payment-gateway'));
+      expect([f.kind, f.message]).toEqual(['invalid', 'the Kubernetes runtime is misconfigured: the kubeconfig has no context "nope" (it has: double)']);
+      const bad = await fault(resolve({ name: 'dev', runtime: { namespace: 'Bad_NS' } }).list('x'));
+      expect(bad.message).toMatch(/misconfigured: environment runtime settings: namespace "Bad_NS" is not a DNS-1123 label/);
+    } finally {
+      resolve.close();
       if (saved === undefined) delete process.env.KUBECONFIG;
       else process.env.KUBECONFIG = saved;
     }
