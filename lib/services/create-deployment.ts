@@ -142,6 +142,8 @@ export async function createDeployment(ctx: ServiceContext, serviceName: string,
       gates: p.gates,
     };
   }
-  const { id } = await ctx.db.$transaction((tx) => createDeploymentTx(tx, ctx, req, actor));
+  // The runtime's preflight may ask a cluster: ask it before the transaction, which must stay short.
+  const { runtimeCheck } = await prepareDeployment(ctx.db, { ...req, requester: actor }, (ctx.clock ?? systemClock).now());
+  const { id } = await ctx.db.$transaction((tx) => createDeploymentTx(tx, ctx, { ...req, runtimeCheck }, actor));
   return { dryRun: false as const, deployment: await getDeployment(ctx.db, id) };
 }

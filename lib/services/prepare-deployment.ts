@@ -14,7 +14,7 @@ import { liveVersionOf } from './live';
 import { dependencyGraph } from './services';
 import { findServiceOr404 } from './lookup';
 import { findVersionOr404 } from './versions';
-import { checkWithRuntime } from './runtime-preflight';
+import { checkWithRuntime, type RuntimeCheck } from './runtime-preflight';
 
 type DbOrTx = Db | Tx;
 
@@ -35,6 +35,8 @@ export interface DeployRequest {
   override?: OverrideRequest;
   /** Who asks (approvals must come from someone else). */
   requester?: string;
+  /** The runtime's preflight, when the caller already asked it (outside a database transaction). */
+  runtimeCheck?: RuntimeCheck;
 }
 
 /** Everything a deployment needs decided before acting: plan, preflight, preview. */
@@ -57,7 +59,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
   if (analysis && plan.steps.some((st) => st.kind === 'analysis')) plan.analysis = analysis;
   const health = resolveHealthPolicy(service.health);
   // The environment's runtime knows every place config comes from there (a ConfigMap, a Secret); without a preflight of its own, the version's config is all.
-  const runtimeCheck = await checkWithRuntime({ environment, service, health, version, plan });
+  const runtimeCheck = req.runtimeCheck ?? (await checkWithRuntime({ environment, service, health, version, plan }));
   const missing = runtimeCheck.missingConfigKeys ?? missingConfigKeys(service.requiredConfigKeys, version.config as Record<string, string>);
   const graph = await dependencyGraph(db);
   const deps = graph[service.name] ?? [];

@@ -83,7 +83,8 @@ export class KubeWorld {
       prometheus: { address: prometheus.url, ...opts.countQueries },
       now: () => this.clock.now(),
       watchRetryMs: 20,
-      requestTimeoutMs: 5000,
+      // A busy test machine can stall this process's event loop (the double runs in it) for seconds.
+      requestTimeoutMs: 30_000,
       ...opts.runtime,
     });
     // The service layer (preflight, instances) reaches the same runtime the orchestrator drives.

@@ -4,8 +4,11 @@
  * the keys those objects hold (reads only: nothing is applied before the preflight passes).
  */
 import type { ConfigSource, RuntimePreflight } from '../types';
-import { CONFIGMAPS, SECRETS, type KubeClient, type ResourceRef } from './client';
+import { CONFIGMAPS, SECRETS, resourcePath, type KubeClient, type ResourceRef } from './client';
 import type { KubeObject } from './objects';
+
+/** How long one read of the preflight may take before it counts as the cluster not answering. */
+const PREFLIGHT_TIMEOUT_MS = 2000;
 
 export interface ConfigSources {
   /** Keys the version sets itself (its config). */
@@ -44,15 +47,18 @@ export function missingKubernetesConfig(required: string[], sources: ConfigSourc
 /** The keys of each ConfigMap and Secret a version loads (null: it does not exist). Reads only. */
 export async function configSources(client: KubeClient, namespace: string, refs: ConfigSource[]): Promise<Pick<ConfigSources, 'configMaps' | 'secrets'>> {
   const keysOf = async (ref: ResourceRef & { name: string }) => {
-    const o = await client.get<KubeObject>(ref);
+    const o = await client.request<KubeObject>('GET', 'get', ref, resourcePath(ref), { allowNotFound: true, timeoutMs: PREFLIGHT_TIMEOUT_MS });
     return o ? [...new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {}), ...Object.keys(o.stringData ?? {})])] : null;
   };
   const configMaps: Record<string, string[] | null> = {};
   const secrets: Record<string, string[] | null> = {};
-  for (const r of refs) {
-    if ('configMap' in r) configMaps[r.configMap] = await keysOf({ ...CONFIGMAPS, namespace, name: r.configMap });
-    else secrets[r.secret] = await keysOf({ ...SECRETS, namespace, name: r.secret });
-  }
+  // All at once, each briefly: a deployment may be created inside a database transaction that must stay short.
+  await Promise.all(
+    refs.map(async (r) => {
+      if ('configMap' in r) configMaps[r.configMap] = await keysOf({ ...CONFIGMAPS, namespace, name: r.configMap });
+      else secrets[r.secret] = await keysOf({ ...SECRETS, namespace, name: r.secret });
+    }),
+  );
   return { configMaps, secrets };
 }
 
