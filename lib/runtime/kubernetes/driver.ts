@@ -51,6 +51,8 @@ export class KubernetesRuntime implements Runtime, RuntimeExtras {
   /** When each slot without a pod was first seen, by "<namespace>/<deployment>/<slot>". */
   private readonly pendingSince = new Map<string, number>();
   private readonly now: () => number;
+  /** The versions whose requests `traffic` counts, per service, and when they were listed. */
+  private readonly counted = new Map<string, { at: number; versions: Array<{ versionId: string; versionLabel: string }> }>();
 
   constructor(private readonly opts: KubernetesRuntimeOptions) {
     this.client = new KubeClient(opts.kubeConfig, opts.requestTimeoutMs, opts.configError);
@@ -160,6 +162,7 @@ export class KubernetesRuntime implements Runtime, RuntimeExtras {
     const name = asFault(() => versionObjectName(workload.service, workload.semver));
     const label = versionLabel(workload.semver);
     this.assertWatching(namespace, workload.service);
+    this.counted.delete(workload.service);
     await this.claim(fence, namespace);
     const ref = { ...DEPLOYMENTS, namespace, name };
     const service = asFault(() => versionService(input, fence.token));
@@ -287,12 +290,26 @@ export class KubernetesRuntime implements Runtime, RuntimeExtras {
     }
   }
 
-  /** Requests and 5xx per version from the environment's Prometheus; nothing without one (no data, never a pass). */
+  /**
+   * Requests and 5xx per version from the environment's Prometheus. Without one, or when the
+   * cluster cannot say which versions exist, there are none: no data, never a pass. The list of
+   * versions is kept a few seconds (the error budget samples fourteen minutes in a row).
+   */
   async traffic(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>> {
     if (!this.opts.prometheus) return {};
     const namespace = this.namespaceFor(service);
-    const versions = (await this.versions(namespace, service)).map(({ facts }) => ({ versionId: facts.versionId, versionLabel: facts.versionLabel }));
-    return countsFromPrometheus(this.opts.prometheus, { service, namespace, versions, fromMs, toMs });
+    let counted = this.counted.get(service);
+    if (!counted || Date.now() - counted.at > 10_000) {
+      try {
+        const versions = (await this.versions(namespace, service)).map(({ facts }) => ({ versionId: facts.versionId, versionLabel: facts.versionLabel }));
+        counted = { at: Date.now(), versions };
+        this.counted.set(service, counted);
+      } catch (e) {
+        if (isRuntimeFault(e)) return {};
+        throw e;
+      }
+    }
+    return countsFromPrometheus(this.opts.prometheus, { service, namespace, versions: counted.versions, fromMs, toMs });
   }
 
   /** What the cluster must hold before the version may run; reads only (ConfigMaps and Secrets by name). */
