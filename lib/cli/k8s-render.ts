@@ -37,8 +37,10 @@ function gateway(v: string | undefined, hosts: string[] | undefined) {
 }
 
 /** Runs the command; `argv` may start with the words "k8s render". Returns the exit status. */
-export function k8sRender(argv: string[], io: RenderIo): number {
+export async function k8sRender(argv: string[], io: RenderIo): Promise<number> {
   try {
+    // Loaded only when rendering: no other command of the CLI needs the Kubernetes client.
+    const { dumpYaml } = await import('@kubernetes/client-node');
     const { values: o, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -76,7 +78,7 @@ export function k8sRender(argv: string[], io: RenderIo): number {
       ...(o.port !== undefined ? { port: int('port', o.port) } : {}),
       ...(o['health-path'] ? { health: { path: o['health-path'] } } : {}),
       gateway: gateway(o.gateway, o.host),
-    });
+    }, dumpYaml);
     io.out(rendered.yaml);
     return OK;
   } catch (e) {

@@ -8,6 +8,7 @@
  *   flightdeck approve|reject --deployment ID [--comment TEXT]
  *   flightdeck rollback --service S [--environment E] [--to V] [--wait [--wait-through-pauses]] [--timeout SECONDS]
  *   flightdeck status [--service S [--environment E] | --deployment ID]
+ *   flightdeck k8s render --service S --version V --image I [--strategy NAME] [--replicas N] …  (no server, no cluster)
  *
  * A deployment names no environment: it goes to the first one. A gate that refuses (promotion,
  * freeze window, error budget) is a 409 naming it: exit 2.
@@ -24,6 +25,7 @@
  * With --wait the timeline's events stream to stdout before it, one line each.
  */
 import { parseArgs } from 'node:util';
+import { K8S_RENDER_USAGE, k8sRender } from './k8s-render';
 
 export const EXIT = { ok: 0, failed: 1, refused: 2, unknown: 3 } as const;
 
@@ -52,6 +54,7 @@ const USAGE = `usage: flightdeck [--url URL] [--token TOKEN] <command>
   reject   --deployment ID [--comment TEXT]
   rollback --service S [--environment E] [--to V] [--wait [--wait-through-pauses]] [--timeout SECONDS]
   status   [--service S [--environment E] | --deployment ID]
+  k8s render --service S --version V --image I [--strategy NAME] [--replicas N] [--live V] [--namespace NS] [--gateway [NS/]NAME[:LISTENER]]
 env: FLIGHTDECK_URL (default http://localhost:3000), FLIGHTDECK_TOKEN
 exit: 0 ok/succeeded, 1 failed or aborted, 2 bad input or refused, 3 outcome unknown (unreachable, timeout, paused for a person)`;
 const SEE_HELP = '(flightdeck --help for usage)';
@@ -170,6 +173,14 @@ async function follow(api: Api, io: Io, id: string, o: FollowOptions): Promise<n
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  // Offline: the Kubernetes objects of a deployment's first step, with no server and no cluster.
+  if (argv[0] === 'k8s') {
+    if (argv[1] !== 'render') {
+      io.err(`flightdeck: unknown command "${argv.slice(0, 2).join(' ')}": use k8s render\n${K8S_RENDER_USAGE}`);
+      return EXIT.refused;
+    }
+    return k8sRender(argv, { out: (text) => io.out(text.replace(/\n$/, '')), err: io.err });
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -8,6 +8,7 @@ import type { Db } from '../db/client';
 import type { NewEvent, Tx } from '../events/append';
 import { resolveHealthPolicy, type HealthPolicy, type Hook, type Hooks, type Role, type Step } from '../engine';
 import type { Fence, Runtime, Workload } from '../runtime/types';
+import { buildWorkload } from '../runtime/workload';
 import { readState, type Control, type Progress } from '../state/deployment-state';
 import type { LeaseHandle } from '../state/leases';
 import type { Plan } from '../engine';
@@ -91,22 +92,7 @@ export function versionOf(d: LoadedDeployment, role: Role): VersionRow | null {
 export function workloadOf(d: LoadedDeployment, role: Role): Workload {
   const version = versionOf(d, role);
   if (!version) throw new Error(`deployment ${d.id} has no ${role} version`);
-  const t = d.service.template;
-  const artifact = objectOr<{ command?: string; args?: string[]; cwd?: string; image?: string }>(version.artifact, {});
-  const config = objectOr<Record<string, string>>(version.config, {});
-  return {
-    service: d.service.name,
-    versionId: version.id,
-    semver: version.semver,
-    deploymentId: d.id,
-    command: artifact.command ?? t.command ?? '',
-    args: artifact.args ?? t.args ?? [],
-    cwd: artifact.cwd ?? t.cwd,
-    env: { ...(t.env ?? {}), ...config, FLIGHTDECK_SERVICE: d.service.name, FLIGHTDECK_VERSION: version.semver, FLIGHTDECK_ENVIRONMENT: d.environment.name },
-    healthPath: d.service.health.path,
-    ...(artifact.image ? { image: artifact.image } : {}),
-    ...(t.port ? { port: t.port } : {}),
-  };
+  return buildWorkload({ service: d.service, version, environment: d.environment.name, deploymentId: d.id });
 }
 
 export interface StepContext {

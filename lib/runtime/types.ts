@@ -36,12 +36,38 @@ export interface Workload {
   env: Record<string, string>;
   /** Readiness path probed over HTTP. */
   healthPath: string;
+  /** The service's whole health policy, for platforms that probe readiness themselves (a Kubernetes readiness probe). */
+  health?: WorkloadHealth;
   /** Container image (Kubernetes runtime). */
   image?: string;
   /** Port the instance listens on, when the platform fixes it (containers); otherwise PORT is given to it. */
   port?: number;
   /** Requests/limits for container platforms, e.g. {requests:{cpu:"100m"}, limits:{memory:"256Mi"}}. */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** Where else its environment comes from on a container platform: ConfigMaps and Secrets, each key a variable. */
+  envFrom?: ConfigSource[];
+}
+
+/** A ConfigMap or a Secret whose keys become environment variables of a version's containers. */
+export type ConfigSource = { configMap: string } | { secret: string };
+
+export interface WorkloadHealth {
+  path: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  gracePeriodSeconds: number;
+}
+
+/** What a runtime finds before anything is applied: a non-empty `missingConfigKeys` or `problems` refuses the deployment. */
+export interface RuntimePreflight {
+  /** Required config keys nothing provides (the version's own config, its ConfigMaps and Secrets), sorted. */
+  missingConfigKeys: string[];
+  /** Anything else that would make the platform refuse the version (no image, a ConfigMap that does not exist…). */
+  problems: string[];
+  /** Worth knowing, not a refusal (canary weights approximated by replica ratio…). */
+  warnings: string[];
 }
 
 export interface InstanceStatus {
@@ -138,6 +164,12 @@ export interface Runtime {
    * Optional: a runtime without it gives canary analysis no latency data (never a pass).
    */
   latency?(service: string, fromMs: number, toMs: number): Promise<Record<string, VersionLatency>>;
+  /**
+   * Checks, without changing anything, what the platform needs before `workload` may run: the
+   * required config keys against everything that provides them, and whatever else it would
+   * refuse. Optional: without it the version's own config is all that counts.
+   */
+  preflight?(workload: Workload, input: { requiredConfigKeys: string[]; strategy: string }): Promise<RuntimePreflight>;
 }
 
 /** What a runtime may offer beyond the Runtime interface. */
@@ -149,6 +181,8 @@ export interface RuntimeExtras {
   crashesAfter?(afterSeq: number): Promise<CrashRecord[]>;
   prometheusText?(): string;
   metricsText?(): Promise<string>;
+  /** How this runtime applies traffic weights when they are not exact (null: exactly as set), for people. */
+  trafficNote?(): string | null;
 }
 
 /** A service's traffic over all its versions (what `Runtime.traffic` answers, summed). */

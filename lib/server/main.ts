@@ -53,7 +53,12 @@ async function createRuntimes(dataDir: string): Promise<RuntimeResolver> {
         })(systemClock),
     );
   }
-  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, simulated or remote:<url>`);
+  if (spec === 'kubernetes') {
+    // A cluster per environment's settings (namespace, kubeconfig context, Gateway, Prometheus); kubeconfig from KUBECONFIG, ~/.kube/config or in-cluster.
+    const { kubernetesResolver } = await import('../runtime/kubernetes/resolver');
+    return kubernetesResolver(process.env);
+  }
+  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, simulated, kubernetes or remote:<url>`);
 }
 
 /** A path no page has: Next.js renders its not-found page there, with a 404 status. */

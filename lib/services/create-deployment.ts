@@ -33,6 +33,20 @@ export async function createDeploymentTx(tx: Tx, ctx: ServiceContext, req: Deplo
       version: p.version.semver,
     });
   }
+  if (p.runtimeCheck.problems.length) {
+    throw new AppError('invalid', `v${p.version.semver} of ${p.service.name} cannot run in ${p.environment.name}: ${p.runtimeCheck.problems.join('; ')}`, {
+      problems: p.runtimeCheck.problems,
+      service: p.service.name,
+      version: p.version.semver,
+    });
+  }
+  // A rollback goes ahead (it pauses until the platform answers); anything else waits for a preflight that could look.
+  if (p.runtimeCheck.unavailable && kind !== 'rollback') {
+    throw new AppError('invalid', `preflight could not check v${p.version.semver} of ${p.service.name} against the ${p.environment.name} runtime, so nothing was applied: ${p.runtimeCheck.unavailable}`, {
+      service: p.service.name,
+      version: p.version.semver,
+    });
+  }
   if (p.live && p.live.id === p.version.id) {
     throw new AppError('conflict', `v${p.version.semver} is already live on ${where}; nothing to deploy`, { version: p.version.semver, environment: p.environment.name });
   }
@@ -128,6 +142,8 @@ export async function createDeployment(ctx: ServiceContext, serviceName: string,
       gates: p.gates,
     };
   }
-  const { id } = await ctx.db.$transaction((tx) => createDeploymentTx(tx, ctx, req, actor));
+  // The runtime's preflight may ask a cluster: ask it before the transaction, which must stay short.
+  const { runtimeCheck } = await prepareDeployment(ctx.db, { ...req, requester: actor }, (ctx.clock ?? systemClock).now());
+  const { id } = await ctx.db.$transaction((tx) => createDeploymentTx(tx, ctx, { ...req, runtimeCheck }, actor));
   return { dryRun: false as const, deployment: await getDeployment(ctx.db, id) };
 }

@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { slug, strategyName } from './schemas';
+import { gatewayInput, prometheusSettings } from '../runtime/kubernetes/spec';
 
 /** Where an environment runs, for the runtime that serves it. */
 export const environmentRuntimeSchema = z
@@ -12,6 +13,12 @@ export const environmentRuntimeSchema = z
     namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name').optional(),
     /** Kubernetes: the kubeconfig context to use. */
     context: z.string().min(1).max(253).optional(),
+    /** Kubernetes: the Gateway the HTTPRoutes attach to; without one, canary weights are approximated by replica ratio. */
+    gateway: gatewayInput.optional().meta({ description: 'Kubernetes: the Gateway (Gateway API) whose HTTPRoutes split traffic by weight, e.g. {"name":"public","namespace":"gateways","hostnames":["pay.example.com"]}.' }),
+    /** Kubernetes: where request counts per version come from (canary samples, the panel's traffic). */
+    prometheus: prometheusSettings
+      .optional()
+      .meta({ description: 'Kubernetes: the Prometheus that counts requests per version; requests/errors are PromQL templated with {{service}}, {{namespace}}, {{version}}, {{versionId}}, {{window}}.' }),
     /** Fleet: the host pool. */
     pool: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a pool name: lowercase letters, digits, dashes').optional(),
   })

@@ -35,11 +35,11 @@ export async function listInstances(
   db: Db,
   serviceName: string,
   opts: { logLines?: number; environment?: string | null } = {},
-): Promise<{ service: string; environment: string; runtime: string | null; available: boolean; instances: InstanceView[] }> {
+): Promise<{ service: string; environment: string; runtime: string | null; trafficNote: string | null; available: boolean; instances: InstanceView[] }> {
   const service = await findServiceOr404(db, serviceName);
   const env = await resolveEnvironment(db, opts.environment);
   const runtime = getRuntime(env);
-  if (!runtime) return { service: service.name, environment: env.name, runtime: null, available: false, instances: [] };
+  if (!runtime) return { service: service.name, environment: env.name, runtime: null, trafficNote: null, available: false, instances: [] };
   const [list, routes] = await Promise.all([runtime.list(service.name), runtime.getRoutes(service.name)]);
   const weights = instanceWeights(routes, list);
   const lines = Math.max(0, Math.min(opts.logLines ?? 5, 200));
@@ -68,5 +68,5 @@ export async function listInstances(
     }),
   );
   instances.sort((a, b) => a.version.localeCompare(b.version) || a.slot - b.slot);
-  return { service: service.name, environment: env.name, runtime: runtime.kind ?? null, available: true, instances };
+  return { service: service.name, environment: env.name, runtime: runtime.kind ?? null, trafficNote: runtime.trafficNote?.() ?? null, available: true, instances };
 }

@@ -14,6 +14,7 @@ import { liveVersionOf } from './live';
 import { dependencyGraph } from './services';
 import { findServiceOr404 } from './lookup';
 import { findVersionOr404 } from './versions';
+import { checkWithRuntime, type RuntimeCheck } from './runtime-preflight';
 
 type DbOrTx = Db | Tx;
 
@@ -34,6 +35,8 @@ export interface DeployRequest {
   override?: OverrideRequest;
   /** Who asks (approvals must come from someone else). */
   requester?: string;
+  /** The runtime's preflight, when the caller already asked it (outside a database transaction). */
+  runtimeCheck?: RuntimeCheck;
 }
 
 /** Everything a deployment needs decided before acting: plan, preflight, preview. */
@@ -55,7 +58,9 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
   });
   if (analysis && plan.steps.some((st) => st.kind === 'analysis')) plan.analysis = analysis;
   const health = resolveHealthPolicy(service.health);
-  const missing = missingConfigKeys(service.requiredConfigKeys, version.config as Record<string, string>);
+  // The environment's runtime knows every place config comes from there (a ConfigMap, a Secret); without a preflight of its own, the version's config is all.
+  const runtimeCheck = req.runtimeCheck ?? (await checkWithRuntime({ environment, service, health, version, plan }));
+  const missing = runtimeCheck.missingConfigKeys ?? missingConfigKeys(service.requiredConfigKeys, version.config as Record<string, string>);
   const graph = await dependencyGraph(db);
   const deps = graph[service.name] ?? [];
   const depRows = await db.service.findMany({ where: { name: { in: deps } }, select: { id: true, name: true } });
@@ -70,7 +75,11 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
     dependencies,
     lease: lease ? { holder: lease.owner ?? 'waiting for a worker', deploymentId: lease.deploymentId, expiresAt: Date.parse(lease.expiresAt) } : null,
   });
+  const unavailable = runtimeCheck.unavailable ? [`preflight could not check the version against the ${environment.name} runtime: ${runtimeCheck.unavailable}`] : [];
+  preview.preflight.problems.push(...runtimeCheck.problems, ...(req.kind === 'rollback' ? [] : unavailable));
+  preview.preflight.warnings.push(...runtimeCheck.warnings, ...(req.kind === 'rollback' ? unavailable : []));
+  preview.preflight.ok = preview.preflight.problems.length === 0;
   const gates = await evaluateGates(db, { service, version, environment, kind: req.kind ?? 'deploy', requester: req.requester ?? 'you', now });
-  return { service, version, environment, live, strategy, plan, preview, missing, lease, gates };
+  return { service, version, environment, live, strategy, plan, preview, missing, lease, gates, runtimeCheck };
 }
 

@@ -79,6 +79,10 @@ export const instancesSchema = z
     service: z.string(),
     environment,
     runtime: z.string().nullable().meta({ description: 'Which runtime runs it: local, kubernetes, fleet, simulated.' }),
+    trafficNote: z
+      .string()
+      .nullable()
+      .meta({ description: 'How this runtime applies traffic weights when not exactly (Kubernetes without a Gateway: by the ratio of ready pods); null when exact.' }),
     available: z.boolean().meta({ description: 'false: no runtime is attached to this process.' }),
     instances: z.array(
       z.strictObject({

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { analysisConfigSchema, healthPolicySchema, STRATEGIES, strategyParamsSchemas } from '../engine';
+import { dnsLabel, image as containerImage, resourceList } from '../runtime/kubernetes/spec';
 
 /**
  * Schemas the OpenAPI document shows as another schema: what they accept is checked later, by
@@ -98,13 +99,34 @@ export type CreateServiceInput = z.input<typeof createServiceSchema>;
 export const updateServiceSchema = createServiceSchema.omit({ name: true }).partial().strict();
 export type UpdateServiceInput = z.input<typeof updateServiceSchema>;
 
+/** A ConfigMap or a Secret (in the environment's namespace) whose keys become the version's environment variables. */
+const configSource = z
+  .union([z.object({ configMap: dnsLabel('ConfigMap name') }).strict(), z.object({ secret: dnsLabel('Secret name') }).strict()], {
+    error: () => 'each envFrom entry must be {"configMap": NAME} or {"secret": NAME}',
+  })
+  .meta({ description: 'A ConfigMap or Secret whose keys become environment variables (container platforms).' });
+
+/** What runs for a version: a command (local runtime) and/or a container image with its platform settings. */
+export const artifactSchema = z
+  .object({
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).optional(),
+    cwd: z.string().optional(),
+    image: containerImage.optional().meta({ description: 'Container image the Kubernetes runtime runs, e.g. registry.example.com/team/app:1.2.3.' }),
+    port: z.number().int().min(1).max(65535).optional().meta({ description: 'Port the container listens on (default: the template port, else 8080).' }),
+    envFrom: z.array(configSource).max(16).optional(),
+    resources: z
+      .object({ requests: resourceList.optional(), limits: resourceList.optional() })
+      .strict()
+      .optional()
+      .meta({ description: 'Container requests and limits, e.g. {"requests":{"cpu":"100m"},"limits":{"memory":"256Mi"}}.' }),
+  })
+  .strict();
+
 export const createVersionSchema = z
   .object({
     version: z.string().min(1).max(100),
-    artifact: z
-      .object({ command: z.string().min(1).optional(), args: z.array(z.string()).optional(), cwd: z.string().optional(), image: z.string().optional() })
-      .strict()
-      .default({}),
+    artifact: artifactSchema.default({}),
     config: env.default({}),
     notes: z.string().max(10_000).default(''),
   })

@@ -81,6 +81,8 @@ export class KubeClient {
   constructor(
     readonly kc: KubeConfig,
     private readonly requestTimeoutMs = 15_000,
+    /** Why this cluster cannot be used at all (a missing kubeconfig context…): every request faults with it. */
+    private readonly configError?: string,
   ) {}
 
   get server(): string {
@@ -89,6 +91,7 @@ export class KubeClient {
 
   /** One request; resolves with the parsed body (text for non-JSON answers). */
   async request<T = unknown>(method: string, verb: string, ref: ResourceRef, path: string, opts: RequestOptions = {}): Promise<T | null> {
+    if (this.configError) throw new RuntimeFault('invalid', `the Kubernetes runtime is misconfigured: ${this.configError}`, { verb, resource: ref.resource });
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new RuntimeFault('unreachable', 'no Kubernetes cluster configured: set KUBECONFIG, provide ~/.kube/config or run in a cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path);

@@ -10,6 +10,7 @@ import { KubernetesRuntime } from './driver';
 import { kubernetesOptionsFromEnv, type KubernetesRuntimeOptions } from './config';
 import { missingKubernetesConfig } from './preflight';
 import { RBAC_RULES, rbacObjects } from './rbac';
+import { kubernetesResolver } from './resolver';
 
 const NS = 'payment-gateway';
 let api: KubeApiServer;
@@ -173,6 +174,19 @@ describe('Kubernetes runtime against the API server double', () => {
     expect(await k8s.probe('no-such-pod', '/healthz', 1000)).toBe(false);
   });
 
+  it('a pod no node can take is the Unschedulable reason on its instance, and a capacity fault when probed (never a failed version)', async () => {
+    const k8s = runtime({ watch: false });
+    await k8s.scale({ service: 'payment-gateway', token: 1 }, workload('2.3.0'), [0], 0);
+    const [pod] = await until(() => api.pods(NS).length === 1 && api.pods(NS), 'the pod');
+    const message = '0/3 nodes are available: 3 Insufficient memory.';
+    api.store.put('pods', NS, { ...pod, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] } });
+    const [instance] = await k8s.list('payment-gateway');
+    expect(instance).toMatchObject({ reason: 'Unschedulable', state: 'running' });
+    const f = await fault(k8s.probe(instance!.id, '/healthz', 1000));
+    expect(f.kind).toBe('capacity');
+    expect(f.message).toBe(`pod ${NS}/${instance!.id} cannot be scheduled (Unschedulable): ${message}`);
+  });
+
   it('records container restarts as crashes, also those that happened while the watch was down', async () => {
     const k8s = runtime();
     await k8s.scale({ service: 'payment-gateway', token: 1 }, workload('2.3.0'), [0], 0);
@@ -240,20 +254,32 @@ describe('cluster faults become RuntimeFaults with the reason, and change nothin
     expect(api.get('services', NS, 'payment-gateway').spec.selector['flightdeck.dev/version']).toBe('flightdeck-none');
   });
 
-  it('409 conflict: a write whose resourceVersion went stale in between does not land', async () => {
+  it('409 conflict: a write whose resourceVersion went stale in between does not land; it is read again and retried, a few times', async () => {
     const k8s = runtime();
     await k8s.scale(fence, workload('2.2.0'), [0], 0);
-    api.beforeRequest = (r) => {
-      if (r.verb === 'patch' && r.resource === 'deployments') {
-        api.beforeRequest = null;
-        const d = api.get('deployments', NS, 'payment-gateway-2-2-0');
-        api.write({ ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, note: 'someone else' } } });
-      }
+    // Someone else changes the Deployment between every read and write of it.
+    let interference = 0;
+    const meddle = (times: number) => {
+      api.beforeRequest = (r) => {
+        if (r.verb === 'patch' && r.resource === 'deployments' && interference < times) {
+          interference++;
+          const d = api.get('deployments', NS, 'payment-gateway-2-2-0');
+          api.write({ ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, note: `someone else ${interference}` } } });
+        }
+      };
     };
-    const f = await fault(k8s.scale(fence, workload('2.2.0'), [0, 1], 0));
+    meddle(1);
+    await k8s.scale(fence, workload('2.2.0'), [0, 1], 0);
+    expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(2);
+    expect(api.requests.filter((r) => r.verb === 'patch' && r.resource === 'deployments' && r.status === 409)).toHaveLength(1);
+
+    interference = 0;
+    meddle(3);
+    const f = await fault(k8s.scale(fence, workload('2.2.0'), [0, 1, 2], 0));
+    api.beforeRequest = null;
     expect(f.kind).toBe('conflict');
     expect(f.message).toMatch(/409 Conflict.*the object has been modified/);
-    expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(1);
+    expect(api.get('deployments', NS, 'payment-gateway-2-2-0').spec.replicas).toBe(2);
   });
 
   it('409 conflict: another field manager owns the replica count', async () => {
@@ -337,6 +363,40 @@ describe('configuration and extras', () => {
     }
   });
 
+  it('FLIGHTDECK_RUNTIME=kubernetes: one runtime per environment from its settings, rebuilt when they change; a bad context or setting faults every call with the reason', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fd-kube-'));
+    writeFileSync(path.join(dir, 'config'), api.kubeconfigYaml());
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = path.join(dir, 'config');
+    const resolve = kubernetesResolver({ FLIGHTDECK_K8S_NAMESPACE: 'shared', FLIGHTDECK_PROMETHEUS_URL: 'http://prometheus.monitoring:9090' }, { extra: { watch: false } });
+    try {
+      const staging = { name: 'staging', runtime: { driver: 'kubernetes', context: 'double', gateway: { name: 'public', namespace: 'gateways' } } };
+      const s1 = resolve(staging) as KubernetesRuntime;
+      expect(s1.kind).toBe('kubernetes');
+      expect(s1.namespaceFor('payment-gateway')).toBe('shared');
+      expect(s1.trafficNote()).toBeNull();
+      expect(resolve(staging)).toBe(s1);
+      expect(resolve({ name: 'staging' })).toBe(s1);
+      api.createNamespace('shared');
+      expect(await s1.list('payment-gateway')).toEqual([]);
+      const prod = resolve({ name: 'production', runtime: { namespace: 'payments' } }) as KubernetesRuntime;
+      expect([prod.namespaceFor('x'), prod.trafficNote()]).toEqual(['payments', expect.stringMatching(/^No Gateway configured/)]);
+      // An admin changes the environment's settings: its next use gets a runtime made from them.
+      const s2 = resolve({ name: 'staging', runtime: { namespace: 'other' } }) as KubernetesRuntime;
+      expect(s2).not.toBe(s1);
+      expect(s2.namespaceFor('x')).toBe('other');
+      const noContext = resolve({ name: 'qa', runtime: { context: 'nope' } });
+      const f = await fault(noContext.list('payment-gateway'));
+      expect([f.kind, f.message]).toEqual(['invalid', 'the Kubernetes runtime is misconfigured: the kubeconfig has no context "nope" (it has: double)']);
+      const bad = await fault(resolve({ name: 'dev', runtime: { namespace: 'Bad_NS' } }).list('x'));
+      expect(bad.message).toMatch(/misconfigured: environment runtime settings: namespace "Bad_NS" is not a DNS-1123 label/);
+    } finally {
+      resolve.close();
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
   it('reads pod logs, and the ConfigMap and Secret keys preflight needs', async () => {
     const k8s = runtime({ watch: false });
     await k8s.scale({ service: 'payment-gateway', token: 1 }, workload('2.3.0'), [0], 0);
@@ -347,9 +407,16 @@ describe('configuration and extras', () => {
     expect(await k8s.logs(pod!.id, 10)).toEqual([`${pod!.id} starting`]);
     api.write({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay-config', namespace: NS }, data: { LOG_LEVEL: 'info' } });
     api.write({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pay-secrets', namespace: NS }, data: { DB_URL: 'eA==' } });
-    const sources = await k8s.configSources('payment-gateway', { configMaps: ['pay-config', 'gone'], secrets: ['pay-secrets'] });
-    expect(sources).toEqual({ configMaps: { 'pay-config': ['LOG_LEVEL'], gone: null }, secrets: { 'pay-secrets': ['DB_URL'] } });
-    expect(missingKubernetesConfig(['DB_URL', 'LOG_LEVEL', 'SMTP_HOST'], { env: {}, ...sources })).toEqual({ missing: ['SMTP_HOST'], missingSources: ['ConfigMap/gone'] });
+    const w = { ...workload('2.3.0'), env: {}, envFrom: [{ configMap: 'pay-config' }, { configMap: 'gone' }, { secret: 'pay-secrets' }] };
+    const writes = api.requests.filter((r) => r.verb === 'patch').length;
+    const found = await k8s.preflight(w, { requiredConfigKeys: ['DB_URL', 'LOG_LEVEL', 'SMTP_HOST'], strategy: 'rolling' });
+    expect(found).toEqual({ missingConfigKeys: ['SMTP_HOST'], problems: ['ConfigMap gone does not exist in namespace payment-gateway (the version loads its environment from it)'], warnings: [] });
+    // A preflight reads; it never writes.
+    expect(api.requests.filter((r) => r.verb === 'patch').length).toBe(writes);
+    expect(missingKubernetesConfig(['DB_URL', 'X'], { env: { X: '' }, secrets: { s: ['DB_URL'] } })).toEqual({ missing: ['X'], missingSources: [] });
+    const bare = await k8s.preflight({ ...w, image: undefined, envFrom: [] }, { requiredConfigKeys: [], strategy: 'canary' });
+    expect(bare.problems).toEqual(['version 2.3.0 of payment-gateway has no container image (artifact.image): Kubernetes cannot run it']);
+    expect(bare.warnings).toEqual([expect.stringMatching(/^No Prometheus configured/)]);
   });
 
   it('documents RBAC objects that the upstream schemas accept', () => {

@@ -92,7 +92,9 @@ export function podInstance(service: string, v: VersionFacts, pod: Pod, slot: nu
     state: exited ? 'exited' : 'running',
     restarts: c?.restartCount ?? 0,
   };
-  const reason = waiting?.reason ?? terminated?.reason ?? (ready ? undefined : readyCondition?.reason);
+  const scheduled = pod.status?.conditions?.find((x) => x.type === 'PodScheduled');
+  const unscheduled = scheduled?.status === 'False' ? (scheduled.reason ?? 'Unschedulable') : undefined;
+  const reason = waiting?.reason ?? terminated?.reason ?? unscheduled ?? (ready ? undefined : readyCondition?.reason);
   if (reason && !exited) status.reason = reason;
   const ended = terminated ?? last;
   if (ended) {

@@ -90,7 +90,7 @@ describe('version objects', () => {
   });
 
   it('loads ConfigMaps and Secrets the version references', () => {
-    const d = versionDeployment({ ...base, envFrom: { configMaps: ['pay-config'], secrets: ['pay-secrets'] } }, { slots: [0] });
+    const d = versionDeployment({ ...base, envFrom: [{ configMap: 'pay-config' }, { secret: 'pay-secrets' }] }, { slots: [0] });
     assertValidKubeObject(d);
     expect(d.spec.template.spec.containers[0]!.envFrom).toEqual([{ configMapRef: { name: 'pay-config' } }, { secretRef: { name: 'pay-secrets' } }]);
   });

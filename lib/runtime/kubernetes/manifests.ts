@@ -79,10 +79,7 @@ function container(spec: VersionSpec): Container {
       failureThreshold: h.unhealthyThreshold,
     },
   };
-  const envFrom = [
-    ...spec.envFrom.configMaps.map((name) => ({ configMapRef: { name } })),
-    ...spec.envFrom.secrets.map((name) => ({ secretRef: { name } })),
-  ];
+  const envFrom = spec.envFrom.map((s) => ('configMap' in s ? { configMapRef: { name: s.configMap } } : { secretRef: { name: s.secret } }));
   if (envFrom.length) c.envFrom = envFrom;
   if (spec.resources && (spec.resources.requests || spec.resources.limits)) c.resources = spec.resources;
   return c;

@@ -1,8 +1,14 @@
 /**
  * Preflight for Kubernetes: a version's required config keys may come from its own env or from
- * the ConfigMaps and Secrets its pods load (envFrom). Pure: the caller reads the keys those
- * objects hold; this only says which required keys nothing provides.
+ * the ConfigMaps and Secrets its pods load (envFrom). The checks are pure; `configSources` reads
+ * the keys those objects hold (reads only: nothing is applied before the preflight passes).
  */
+import type { ConfigSource, RuntimePreflight } from '../types';
+import { CONFIGMAPS, SECRETS, resourcePath, type KubeClient, type ResourceRef } from './client';
+import type { KubeObject } from './objects';
+
+/** How long one read of the preflight may take before it counts as the cluster not answering. */
+const PREFLIGHT_TIMEOUT_MS = 2000;
 
 export interface ConfigSources {
   /** Keys the version sets itself (its config). */
@@ -36,4 +42,29 @@ export function missingKubernetesConfig(required: string[], sources: ConfigSourc
   }
   const missing = [...new Set(required.filter((k) => !provided.has(k)))].sort();
   return { missing, missingSources: missingSources.sort() };
+}
+
+/** The keys of each ConfigMap and Secret a version loads (null: it does not exist). Reads only. */
+export async function configSources(client: KubeClient, namespace: string, refs: ConfigSource[]): Promise<Pick<ConfigSources, 'configMaps' | 'secrets'>> {
+  const keysOf = async (ref: ResourceRef & { name: string }) => {
+    const o = await client.request<KubeObject>('GET', 'get', ref, resourcePath(ref), { allowNotFound: true, timeoutMs: PREFLIGHT_TIMEOUT_MS });
+    return o ? [...new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {}), ...Object.keys(o.stringData ?? {})])] : null;
+  };
+  const configMaps: Record<string, string[] | null> = {};
+  const secrets: Record<string, string[] | null> = {};
+  // All at once, each briefly: a deployment may be created inside a database transaction that must stay short.
+  await Promise.all(
+    refs.map(async (r) => {
+      if ('configMap' in r) configMaps[r.configMap] = await keysOf({ ...CONFIGMAPS, namespace, name: r.configMap });
+      else secrets[r.secret] = await keysOf({ ...SECRETS, namespace, name: r.secret });
+    }),
+  );
+  return { configMaps, secrets };
+}
+
+/** The runtime's preflight answer from what the cluster holds: missing keys, and sources that do not exist. */
+export function runtimePreflight(input: ConfigSources & { required: string[]; namespace: string }): RuntimePreflight {
+  const r = missingKubernetesConfig(input.required, input);
+  const problems = r.missingSources.map((s) => `${s.replace('/', ' ')} does not exist in namespace ${input.namespace} (the version loads its environment from it)`);
+  return { missingConfigKeys: r.missing, problems, warnings: [] };
 }

@@ -8,7 +8,6 @@
  * of it (blue-green, recreate, a rolling update of one replica) the step shown is the one just
  * before: the new version running beside the live one at weight 0.
  */
-import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { planDeployment } from '../../engine/plan';
 import { STRATEGIES, type RouteSpec, type StrategyName } from '../../engine/types';
@@ -69,7 +68,8 @@ function tableFor(service: string, route: RouteSpec | null, liveId: string | nul
   return { service, versions };
 }
 
-export function renderFirstStep(raw: RenderInput): Rendered {
+/** `dump` writes one object as a YAML document (client-node's dumpYaml, passed in so this module loads no client). */
+export function renderFirstStep(raw: RenderInput, dump: (o: KubeObject) => string): Rendered {
   const input = parseOrThrow(renderInput, raw, 'k8s render');
   const namespace = input.namespace ?? input.service;
   const plan = planDeployment({ strategy: input.strategy as StrategyName, params: {}, replicas: input.replicas, hasOld: !!input.live, hooks: { pre: [], post: [] } });
@@ -106,6 +106,6 @@ export function renderFirstStep(raw: RenderInput): Rendered {
     '# Added at apply time: the lease fencing token (flightdeck.dev/fence) and the version and deployment ids (flightdeck.dev/version-id, deployment-id).',
     ...(routing.note ? [`# ${routing.note}`] : []),
   ];
-  const yaml = `${header.join('\n')}\n${objects.map((o) => `---\n${dumpYaml(o)}`).join('')}`;
+  const yaml = `${header.join('\n')}\n${objects.map((o) => `---\n${dump(o)}`).join('')}`;
   return { objects, yaml, slots: [...slots].sort((a, b) => a - b), table, note: routing.note };
 }

@@ -7,20 +7,20 @@ import { AppError } from '../../errors/app-error';
 import { DEFAULTS } from '../../engine/types';
 import { isDnsLabel, isLabelValue, isServiceName } from './names';
 
-const dnsLabel = (what: string) =>
+export const dnsLabel = (what: string) =>
   z.string().refine(isDnsLabel, { error: (iss) => `${what} ${JSON.stringify(iss.input)} is not a DNS-1123 label (1-63 lowercase letters, digits, dashes; starts and ends alphanumeric)` });
 
 /** Environment variable names as Kubernetes accepts them and a shell can read. */
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits, underscore; not starting with a digit)');
 
 /** A Kubernetes resource quantity such as 100m, 0.5, 256Mi, 1G. */
-const quantity = z
+export const quantity = z
   .string()
   .regex(/^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/, 'must be a Kubernetes quantity such as 100m, 0.5, 256Mi or 1G');
-const resourceList = z.record(z.string().regex(/^[a-z0-9.\-/]+$/, 'must be a resource name such as cpu or memory'), quantity);
+export const resourceList = z.record(z.string().regex(/^[a-z0-9.\-/]+$/, 'must be a resource name such as cpu or memory'), quantity);
 
 /** An image reference: [registry[:port]/]repository[:tag][@digest], repository in lowercase. */
-const image = z
+export const image = z
   .string()
   .min(1, 'image is required (the version artifact has no image)')
   .max(1024)
@@ -61,10 +61,11 @@ export const versionInput = z
     image,
     port: z.number().int().min(1).max(65535).default(8080),
     env: z.record(envName, z.string()).default({}),
+    /** ConfigMaps and Secrets whose keys become environment variables, in order (a later source wins a shared key). */
     envFrom: z
-      .object({ configMaps: z.array(dnsLabel('ConfigMap name')).default([]), secrets: z.array(dnsLabel('Secret name')).default([]) })
-      .strict()
-      .default({ configMaps: [], secrets: [] }),
+      .array(z.union([z.object({ configMap: dnsLabel('ConfigMap name') }).strict(), z.object({ secret: dnsLabel('Secret name') }).strict()]))
+      .max(16)
+      .default([]),
     resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).strict().optional(),
     health: healthInput.default(healthInput.parse({})),
     /** How long a stopping pod may finish its requests (terminationGracePeriodSeconds). */
@@ -87,3 +88,31 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
   const message = issue.message.startsWith(where.split('.').pop() ?? '\0') || issue.path.length === 0 ? issue.message : `${where}: ${issue.message}`;
   throw new AppError('invalid', `${what}: ${message}`, { field: where, issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
 }
+
+/** PromQL templates must name what they count; anything else about them is Prometheus's to judge. */
+const promQl = z.string().trim().min(1, 'must be a PromQL query').max(4000);
+
+/** Where the cluster's request counts come from (per version, for canary samples and the panel). */
+export const prometheusSettings = z
+  .object({
+    address: z.url({ protocol: /^https?$/, error: 'prometheus.address must be an http(s) URL, e.g. http://prometheus.monitoring:9090' }),
+    requests: promQl.optional(),
+    errors: promQl.optional(),
+  })
+  .strict();
+
+/**
+ * An environment's Kubernetes settings: which kubeconfig context, which namespace (default: one
+ * per service, named after it), which Gateway the HTTPRoutes attach to (none: canary weights are
+ * approximated by replica ratio) and which Prometheus counts requests.
+ */
+export const kubernetesSettings = z
+  .object({
+    namespace: dnsLabel('namespace').optional(),
+    context: z.string().min(1).max(253).optional(),
+    gateway: gatewayInput.optional(),
+    prometheus: prometheusSettings.optional(),
+  })
+  .strict();
+
+export type KubernetesSettings = z.output<typeof kubernetesSettings>;

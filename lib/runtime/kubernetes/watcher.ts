@@ -27,6 +27,10 @@ export class PodWatcher {
   connections = 0;
   /** The first list has been seen. */
   synced = false;
+  /** Since when (epoch ms) no watch stream has been open; null while one is. */
+  downSince: number | null = null;
+  /** Why the last stream ended or could not be opened. */
+  lastError = '';
 
   constructor(
     private readonly kc: KubeConfig,
@@ -46,6 +50,9 @@ export class PodWatcher {
 
   private retry(e?: unknown): void {
     if (this.stopped) return;
+    this.downSince ??= Date.now();
+    const status = (e as { statusCode?: number } | undefined)?.statusCode;
+    this.lastError = e ? `${status ? `${status} ` : ''}${(e as Error).message || String(e)}` : 'the API server closed the watch';
     if (e) this.opts.onError?.(e);
     if (this.timer) return;
     this.timer = setTimeout(() => {
@@ -78,7 +85,11 @@ export class PodWatcher {
           this.retry(err ?? undefined);
         },
       );
-      this.connections++;
+      // A refused watch has already ended (and scheduled its retry) by the time it resolves.
+      if (!ended) {
+        this.connections++;
+        this.downSince = null;
+      }
     } catch (e) {
       this.retry(e);
     }

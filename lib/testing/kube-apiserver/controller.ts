@@ -31,14 +31,32 @@ export class PodController {
   readonly logs = new Map<string, string[]>();
   /** The state a new pod of `deployment` starts in (default: running and ready). */
   initialState: (deployment: Obj) => Partial<PodState> = () => ({});
+  /** Deployments changed while the controller was held, reconciled on release. */
+  private held: Set<string> | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => Date,
   ) {
     store.subscribe((e) => {
-      if (e.resource === 'deployments') queueMicrotask(() => this.reconcileOne(e.namespace, e.object.metadata.name));
+      if (e.resource !== 'deployments') return;
+      if (this.held) this.held.add(`${e.namespace}/${e.object.metadata.name}`);
+      else queueMicrotask(() => this.reconcileOne(e.namespace, e.object.metadata.name));
     });
+  }
+
+  /** Stops creating and deleting pods, as a slow or busy controller manager would, until `release()`. */
+  hold(): void {
+    this.held ??= new Set();
+  }
+
+  release(): void {
+    const pending = this.held ?? new Set<string>();
+    this.held = null;
+    for (const key of pending) {
+      const [ns, name] = key.split('/') as [string, string];
+      this.reconcileOne(ns, name);
+    }
   }
 
   private podsOf(ns: string, deployment: Obj): Obj[] {
