@@ -32,7 +32,7 @@ export interface LoadedDeployment {
   environment: { id: string; name: string; runtime: unknown };
   phase: string;
   cursor: number;
-  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown };
+  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown; placement: NonNullable<Workload['placement']> };
   toVersion: VersionRow;
   fromVersion: VersionRow | null;
   plan: Plan;
@@ -75,6 +75,7 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
       health: resolveHealthPolicy(d.service.health),
       hooks: hooksOf(d.service.hooks),
       analysis: d.service.analysis,
+      placement: objectOr<NonNullable<Workload['placement']>>(d.service.placement, {}),
     },
     toVersion: d.toVersion,
     fromVersion: d.fromVersion,
@@ -106,6 +107,7 @@ export function workloadOf(d: LoadedDeployment, role: Role): Workload {
     healthPath: d.service.health.path,
     ...(artifact.image ? { image: artifact.image } : {}),
     ...(t.port ? { port: t.port } : {}),
+    ...(Object.keys(d.service.placement).length ? { placement: d.service.placement } : {}),
   };
 }
 

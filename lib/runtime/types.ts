@@ -42,6 +42,8 @@ export interface Workload {
   port?: number;
   /** Requests/limits for container platforms, e.g. {requests:{cpu:"100m"}, limits:{memory:"256Mi"}}. */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** Where instances may run (fleet): the service's host pool, and what losing a host means. */
+  placement?: { pool?: string; onHostLoss?: 'pause' | 'replace' };
 }
 
 export interface InstanceStatus {
@@ -149,6 +151,18 @@ export interface RuntimeExtras {
   crashesAfter?(afterSeq: number): Promise<CrashRecord[]>;
   prometheusText?(): string;
   metricsText?(): Promise<string>;
+  /**
+   * Where the given slots of a new version of `service` would start now (fleet): the pool, a
+   * host per slot, and why some could not be placed. For the plan preview; acts on nothing.
+   */
+  placementPreview?(service: string, placement: Workload['placement'], slots: number[]): Promise<PlacementPreview>;
+}
+
+export interface PlacementPreview {
+  pool: string;
+  hosts: Array<{ slot: number; host: string }>;
+  /** Set when some slots have no host (pool empty, every host full, unreachable or draining). */
+  problem: string | null;
 }
 
 /** A service's traffic over all its versions (what `Runtime.traffic` answers, summed). */
