@@ -11,7 +11,7 @@ import { Fleet } from '../runtime/fleet/fleet';
 import { setRuntime } from '../runtime/registry';
 import type { FleetRuntime } from '../runtime/fleet/driver';
 import { hostDirectory, registerHost } from '../services/hosts';
-import { claimDeployment } from '../state/leases';
+import { claimDeployment, type LeaseHandle } from '../state/leases';
 import { getDeployment } from '../services/deployments';
 import { createDeployment } from '../services/create-deployment';
 import { createNetnsHosts, type NetnsHosts } from './fleet-hosts';
@@ -26,7 +26,9 @@ export interface FleetWorld {
   runtime: FleetRuntime;
   w: RealWorld<FleetRuntime>;
   /** Start a deployment and drive it in the background until it ends or `stopWhen` holds. */
-  start(service: string, body: Record<string, unknown>, stopWhen?: (state: string) => boolean): Promise<{ id: string; driven: Promise<string> }>;
+  start(service: string, body: Record<string, unknown>, stopWhen?: (state: string) => boolean): Promise<{ id: string; lease: LeaseHandle; driven: Promise<string> }>;
+  /** Drive a deployment (again, after a resume) until it ends or `stopWhen` holds. */
+  drive(lease: LeaseHandle, stopWhen?: (state: string) => boolean): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ async function startOn(db: Db, netns: NetnsHosts, dir: string, opts: { net: numb
     dir,
     directory: hostDirectory(db),
     edge: { bind: '127.0.0.1', basePort: 20_000 + opts.net * 10 },
-    downAfterMs: opts.downAfterMs ?? 1000,
+    downAfterMs: opts.downAfterMs ?? 2000,
     log: (m) => process.env.FLEET_LOG && process.stderr.write(`[fleet] ${m}\n`),
   });
   for (const h of netns.hosts) await registerHost(db, { name: h.name, address: h.address, token: h.token, labels: opts.labels ?? {} }, ACTOR);
@@ -58,28 +60,30 @@ async function startOn(db: Db, netns: NetnsHosts, dir: string, opts: { net: numb
   const runtime = fleet.runtimeFor({ name: 'production', runtime: {} });
   setRuntime(runtime); // what the use cases (instances, plan previews) ask for
   const w = new RealWorld<FleetRuntime>(db, runtime);
+  const ended = (s: string) => ['succeeded', 'failed', 'aborted'].includes(s);
+  /** Advance the deployment in real time until it ends or `stopWhen` holds; its state then. */
+  const drive = async (lease: LeaseHandle, stopWhen: (state: string) => boolean = ended): Promise<string> => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const res = await w.orchestrator.advance(lease);
+      const state = (await getDeployment(db, lease.deploymentId)).state;
+      if (res.status === 'done' || res.status === 'lost' || stopWhen(state)) return state;
+      if (Date.now() > deadline) throw new Error(`deployment ${lease.deploymentId} did not reach the awaited state in time (${state})`);
+      if (res.status === 'wait') await new Promise((x) => setTimeout(x, Math.min(res.ms, 50)));
+    }
+  };
   return {
     netns,
     fleet,
     runtime,
     w,
-    async start(service, body, stopWhen = (s) => ['succeeded', 'failed', 'aborted'].includes(s)) {
+    async start(service, body, stopWhen) {
       const r = await createDeployment(w.ctx, service, body, ACTOR);
       if (r.dryRun) throw new Error('unexpected dry run');
-      const id = r.deployment.id;
-      const lease = (await claimDeployment(db, id, 'fleet-test-worker', Date.now()))!;
-      const driven = (async () => {
-        const deadline = Date.now() + 120_000;
-        for (;;) {
-          const res = await w.orchestrator.advance(lease);
-          const state = (await getDeployment(db, id)).state;
-          if (res.status === 'done' || res.status === 'lost' || stopWhen(state)) return state;
-          if (Date.now() > deadline) throw new Error(`deployment ${id} did not reach the awaited state in time (${state})`);
-          if (res.status === 'wait') await new Promise((x) => setTimeout(x, Math.min(res.ms, 50)));
-        }
-      })();
-      return { id, driven };
+      const lease = (await claimDeployment(db, r.deployment.id, 'fleet-test-worker', Date.now()))!;
+      return { id: r.deployment.id, lease, driven: drive(lease, stopWhen) };
     },
+    drive,
     async close() {
       await fleet.close({ stopEdge: true });
       await netns.cleanup();

@@ -87,8 +87,8 @@ function run(url: string, rps: number, maxMs: number) {
     clearInterval(timer);
     await Promise.all([...pending]);
     agent.destroy();
-    process.stdout.write(JSON.stringify(shots));
-    process.exit(0);
+    // A pipe is written asynchronously: exit only once all of it is out.
+    process.stdout.write(JSON.stringify(shots), () => process.exit(0));
   };
   process.on('SIGTERM', () => void finish());
 }

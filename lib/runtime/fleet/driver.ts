@@ -12,141 +12,27 @@
  * the placement record: what it should run is (re)started, what it should not is stopped, and
  * what it kept enters rotation only after answering a probe.
  */
-import { RuntimeFault, StaleFenceError, type CrashRecord, type Fence, type InstanceStatus, type PlacementPreview, type Runtime, type RuntimeExtras, type RoutingTable, type VersionLatency, type VersionTraffic, type Workload } from '../types';
-import { isRuntimeFault } from '../types';
+import { RuntimeFault, type CrashRecord, type Fence, type InstanceStatus, type PlacementPreview, type Runtime, type RuntimeExtras, type RoutingTable, type VersionLatency, type VersionTraffic, type Workload } from '../types';
 import { localInstanceId } from '../local/local-runtime';
-import type { RemoteRuntime } from '../rpc';
-import type { DesiredServer, DesiredVersion, Edge } from './edge';
-import type { HostMonitor, HostView } from './hosts';
-import { effectivePool, placeSlots } from './placement';
-import type { FleetState, ServiceRecord } from './state';
+import type { HostView } from './hosts';
+import { hostDown, reconcileHost, verify } from './recovery';
+import { FleetScope, fleetId, serverName, splitId, type FleetCore } from './scope';
 
-export interface FleetCore {
-  monitor: HostMonitor;
-  edge: Edge;
-  state: FleetState;
-  log?: (m: string) => void;
-}
+export type { FleetCore, FleetHandle } from './scope';
 
-export interface FleetHandle {
-  ready(): Promise<FleetCore>;
-}
-
-const fleetId = (local: string, host: string) => `${local}@${host}`;
-const serverName = (slot: number, host: string) => `s${slot}-${host}`;
-
-function splitId(id: string): { local: string; host: string } | null {
-  const at = id.lastIndexOf('@');
-  return at > 0 ? { local: id.slice(0, at), host: id.slice(at + 1) } : null;
-}
-
-export class FleetRuntime implements Runtime, RuntimeExtras {
+export class FleetRuntime extends FleetScope implements Runtime, RuntimeExtras {
   readonly kind = 'fleet';
-  /** Last list of each service's instances per host (kept while a host is unreachable). */
-  private readonly observed = new Map<string, Map<string, InstanceStatus[]>>();
-  private readonly retiring = new Set<string>();
-  /** Instances a returning host kept: out of rotation until a probe answers. */
-  private readonly unverified = new Map<string, { service: string; host: string; local: string; healthPath: string }>();
   private readonly crashes: CrashRecord[] = [];
   private crashSeq = 0;
   private readonly crashCursors = new Map<string, { pid: number | null; seq: number }>();
 
-  constructor(
-    private readonly fleet: FleetHandle,
-    readonly env: string,
-    /** The environment's runtime.pool (settings may change: the registry passes it on every use). */
-    public envPool: string | null,
-  ) {}
-
-  private key(service: string): string {
-    return `${this.env}.${service}`;
-  }
-
-  private record(c: FleetCore, service: string): ServiceRecord {
-    return c.state.service(this.env, service);
-  }
-
-  private healthPath(rec: ServiceRecord): string {
-    return Object.values(rec.versions)[0]?.workload.healthPath ?? '/';
-  }
-
-  private checkFence(c: FleetCore, f: Fence): void {
-    const rec = this.record(c, f.service);
-    if (f.token < rec.fence) throw new StaleFenceError(f, rec.fence);
-    if (f.token > rec.fence) {
-      rec.fence = f.token;
-      c.state.save();
-    }
-  }
-
-  /** Call an agent; its silence is this host's loss (the deployment pauses), not the version's fault. */
-  private async onHost<T>(c: FleetCore, host: string, call: (agent: RemoteRuntime) => Promise<T>): Promise<T> {
-    try {
-      return await call(c.monitor.client(host, this.env));
-    } catch (e) {
-      if (isRuntimeFault(e) && e.kind === 'unreachable') throw new RuntimeFault('host_lost', `host ${host} did not answer: ${e.message}`, { host });
-      throw e;
-    }
-  }
-
-  /** Ask every host not known to be lost for the service's instances. */
-  private async observe(c: FleetCore, service: string): Promise<Map<string, InstanceStatus[]>> {
-    const seen = this.observed.get(service) ?? new Map<string, InstanceStatus[]>();
-    const hosts = c.monitor.hosts();
-    await Promise.all(
-      hosts
-        .filter((h) => h.reachability !== 'unreachable')
-        .map(async (h) => {
-          const list = await c.monitor
-            .client(h.name, this.env)
-            .list(service)
-            .catch(() => null);
-          if (list) seen.set(h.name, list);
-        }),
-    );
-    for (const name of seen.keys()) if (!hosts.some((h) => h.name === name)) seen.delete(name);
-    this.observed.set(service, seen);
-    return seen;
-  }
-
-  /** The service's instances: what reachable hosts report, and what the record puts on lost ones. */
-  private instancesOf(c: FleetCore, service: string): InstanceStatus[] {
-    const rec = this.record(c, service);
-    const seen = this.observed.get(service) ?? new Map<string, InstanceStatus[]>();
-    const out: InstanceStatus[] = [];
-    for (const h of c.monitor.hosts()) {
-      const list = seen.get(h.name);
-      if (h.reachability !== 'unreachable' && list) {
-        out.push(...list.map((i) => ({ ...i, id: fleetId(i.id, h.name), host: h.name })));
-        continue;
-      }
-      // Lost (or not heard from yet): what the placement record says runs there, as last seen.
-      for (const [versionId, vr] of Object.entries(rec.versions)) {
-        for (const [slotText, host] of Object.entries(vr.slots)) {
-          if (host !== h.name) continue;
-          const slot = Number(slotText);
-          const last = list?.find((i) => i.versionId === versionId && i.slot === slot);
-          const reason = h.reachability === 'unreachable' ? `host ${h.name} unreachable` : `host ${h.name} has not answered yet`;
-          out.push({
-            ...(last ?? { service, versionId, semver: vr.workload.semver, slot, deploymentId: vr.workload.deploymentId, startedAt: 0, state: 'running' as const }),
-            id: fleetId(last?.id ?? localInstanceId(vr.workload, slot), h.name),
-            host: h.name,
-            reason,
-          });
-        }
-      }
-    }
-    return out;
-  }
-
-  private lostHost(c: FleetCore, host: string | undefined): HostView | null {
-    const h = host ? c.monitor.host(host) : undefined;
-    return h && h.reachability === 'unreachable' ? h : null;
-  }
-
   async scale(fence: Fence, w: Workload, slots: number[], drainTimeoutMs: number): Promise<void> {
     const c = await this.fleet.ready();
     this.checkFence(c, fence);
+    await this.withService(w.service, () => this.scaleNow(c, fence, w, slots, drainTimeoutMs));
+  }
+
+  private async scaleNow(c: FleetCore, fence: Fence, w: Workload, slots: number[], drainTimeoutMs: number): Promise<void> {
     const rec = this.record(c, w.service);
     const vr = (rec.versions[w.versionId] ??= { workload: w, slots: {} });
     vr.workload = w;
@@ -174,9 +60,15 @@ export class FleetRuntime implements Runtime, RuntimeExtras {
     }
     const preview = this.place(c, w.service, w.versionId, w.placement, toPlace);
     if (preview.problem) throw new RuntimeFault('capacity', `v${w.semver} of ${w.service}: ${preview.problem}`, { pool: preview.pool });
+    const moved = new Set<string>();
     for (const p of preview.hosts) {
       const before = vr.slots[p.slot];
-      if (before) c.log?.(`${this.env}/${w.service}: slot ${p.slot} of v${w.semver} moves from lost host ${before} to ${p.host}`);
+      if (before) {
+        // A replacement nobody asked the orchestrator to check: routed only once it answers.
+        c.log?.(`${this.env}/${w.service}: slot ${p.slot} of v${w.semver} moves from lost host ${before} to ${p.host}`);
+        this.unverified.set(fleetId(localInstanceId(w, p.slot), p.host), { service: w.service, host: p.host, local: localInstanceId(w, p.slot), healthPath: w.healthPath });
+        moved.add(p.host);
+      }
       vr.slots[p.slot] = p.host;
     }
     const retiring = Object.keys(vr.slots)
@@ -210,36 +102,10 @@ export class FleetRuntime implements Runtime, RuntimeExtras {
       await this.observe(c, w.service);
       await this.sync(c, w.service);
     }
+    for (const host of moved) void verify(this, c, host);
   }
 
   /** Hosts for new slots of a version (pure placement over what the heartbeats and lists say). */
-  private place(c: FleetCore, service: string, versionId: string, placement: Workload['placement'], slots: number[]): PlacementPreview {
-    const pool = effectivePool(this.envPool, placement?.pool);
-    const inPool = c.monitor.hosts().filter((h) => h.pool === pool);
-    const open = inPool.filter((h) => h.reachability === 'ready' && !h.draining);
-    const seen = this.observed.get(service) ?? new Map<string, InstanceStatus[]>();
-    const rec = this.record(c, service);
-    const result = placeSlots(
-      slots,
-      open.map((h) => {
-        const here = (seen.get(h.name) ?? []).filter((i) => i.state === 'running');
-        return {
-          name: h.name,
-          instances: Math.max(h.observed?.instances ?? 0, here.length),
-          capacity: h.capacity,
-          ofVersion: Object.entries(rec.versions[versionId]?.slots ?? {}).filter(([s, x]) => x === h.name && !slots.includes(Number(s))).length,
-          ofService: here.length,
-        };
-      }),
-    );
-    let problem: string | null = null;
-    if (result.unplaced.length) {
-      const why = inPool.length === 0 ? `no host is registered in pool "${pool}"` : `${open.length} of the ${inPool.length} host(s) of pool "${pool}" ready (others unreachable, draining or full)`;
-      problem = `no host for slot(s) ${result.unplaced.join(', ')}: ${why}`;
-    }
-    return { pool, hosts: result.placed, problem };
-  }
-
   async placementPreview(service: string, placement: Workload['placement'], slots: number[]): Promise<PlacementPreview> {
     const c = await this.fleet.ready();
     await this.observe(c, service);
@@ -264,6 +130,10 @@ export class FleetRuntime implements Runtime, RuntimeExtras {
   async setRoutes(fence: Fence, table: RoutingTable): Promise<void> {
     const c = await this.fleet.ready();
     this.checkFence(c, fence);
+    await this.withService(table.service, () => this.routeNow(c, table));
+  }
+
+  private async routeNow(c: FleetCore, table: RoutingTable): Promise<void> {
     await this.observe(c, table.service);
     const instances = this.instancesOf(c, table.service);
     for (const v of table.versions) {
@@ -286,74 +156,14 @@ export class FleetRuntime implements Runtime, RuntimeExtras {
     return structuredClone(this.record(c, service).table);
   }
 
-  /** Put the edge in line with the table, the instances seen and the hosts' state (no agent call). */
-  async sync(c: FleetCore, service: string): Promise<void> {
-    const rec = this.record(c, service);
-    if (!rec.table) return;
-    const instances = this.instancesOf(c, service);
-    const versions: DesiredVersion[] = rec.table.versions.map((v) => {
-      const servers: DesiredServer[] = [];
-      for (const i of instances.filter((x) => x.versionId === v.versionId)) {
-        const addr = i.address?.replace(/^https?:\/\//, '');
-        if (!addr || !i.host) continue;
-        const lost = !!this.lostHost(c, i.host);
-        const inRotation = v.weight > 0 && (v.slots === undefined || v.slots.includes(i.slot));
-        const state = lost || i.state !== 'running' || this.unverified.has(i.id) ? 'maint' : this.retiring.has(i.id) || !inRotation ? 'drain' : 'ready';
-        servers.push({ name: serverName(i.slot, i.host), addr, host: i.host, instanceId: i.id, state, lost });
-      }
-      return { versionId: v.versionId, weight: v.weight, servers };
-    });
-    await c.edge.apply(this.key(service), this.healthPath(rec), versions);
+  /** A host was declared unreachable: its instances leave rotation now; lost instances of services that ask for it start elsewhere. */
+  async hostDown(c: FleetCore, host: string): Promise<void> {
+    await hostDown(this, c, host);
   }
 
-  /** A host was declared unreachable: its instances leave rotation now. */
-  async hostDown(c: FleetCore): Promise<void> {
-    await Promise.all(c.state.services(this.env).map((s) => this.sync(c, s)));
-  }
-
-  /** A host answers (again): make it run exactly what the record places on it, then verify before routing. */
-  async reconcileHost(c: FleetCore, host: string): Promise<void> {
-    const agent = c.monitor.client(host, this.env);
-    for (const service of c.state.services(this.env)) {
-      const rec = this.record(c, service);
-      const fence = { service, token: rec.fence };
-      const keep: Array<{ versionId: string; slot: number }> = [];
-      for (const [versionId, vr] of Object.entries(rec.versions)) {
-        const mine = Object.entries(vr.slots)
-          .filter(([, h]) => h === host)
-          .map(([s]) => Number(s));
-        if (mine.length === 0) continue;
-        await agent.scale(fence, vr.workload, mine, 5000);
-        for (const slot of mine) {
-          keep.push({ versionId, slot });
-          const local = localInstanceId(vr.workload, slot);
-          if (rec.table) this.unverified.set(fleetId(local, host), { service, host, local, healthPath: vr.workload.healthPath });
-        }
-      }
-      const stopped = await agent.reconcile(fence, service, keep);
-      if (stopped.length) c.log?.(`host ${host}: stopped stale ${service} instance(s) ${stopped.join(', ')}`);
-    }
-    void this.verify(c, host);
-  }
-
-  /** Probe what a returning host kept; each enters rotation once it answers (giving up after a minute). */
-  private async verify(c: FleetCore, host: string): Promise<void> {
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      const pending = [...this.unverified].filter(([, u]) => u.host === host);
-      if (pending.length === 0) return;
-      for (const [id, u] of pending) {
-        const ok = await c.monitor
-          .client(host, this.env)
-          .probe(u.local, u.healthPath, 1000)
-          .catch(() => false);
-        if (!ok) continue;
-        this.unverified.delete(id);
-        await this.observe(c, u.service);
-        await this.sync(c, u.service).catch((e) => c.log?.(`edge: ${(e as Error).message}`));
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  /** A host answers: reconcile it with the record; after a loss or an agent restart, probe before routing. */
+  async reconcileHost(c: FleetCore, host: string, verifyFirst: boolean): Promise<void> {
+    await reconcileHost(this, c, host, verifyFirst);
   }
 
   /** Re-read the hosts and put the edge in line (a periodic safety net: crashes, restarts, moved ports). */
@@ -375,7 +185,7 @@ export class FleetRuntime implements Runtime, RuntimeExtras {
 
   async serviceAddress(service: string): Promise<string> {
     const c = await this.fleet.ready();
-    return c.edge.address(this.key(service)) ?? c.edge.ensureFrontend(this.key(service), this.healthPath(this.record(c, service)));
+    return c.edge.address(this.key(service)) ?? c.edge.ensureFrontend(this.key(service));
   }
 
   async logs(instanceId: string, lines?: number): Promise<string[]> {

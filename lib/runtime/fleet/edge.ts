@@ -53,7 +53,6 @@ interface ServerModel {
 interface FrontendModel {
   key: string;
   port: number;
-  healthPath: string;
   colors: Array<string | null>;
   shares: number[];
   servers: ServerModel[];
@@ -129,7 +128,7 @@ export class Edge {
   }
 
   private static frontendOf(f: FrontendModel): EdgeFrontend {
-    return { key: f.key, port: f.port, healthPath: f.healthPath, shares: f.shares, servers: f.servers.map((s) => ({ name: s.name, color: s.color, addr: s.addr, state: s.state })) };
+    return { key: f.key, port: f.port, shares: f.shares, servers: f.servers.map((s) => ({ name: s.name, color: s.color, addr: s.addr, state: s.state })) };
   }
 
   private static configOf(o: EdgeOptions, model: EdgeModel) {
@@ -188,16 +187,14 @@ export class Edge {
   }
 
   /** The frontend of `key` (created, and HAProxy reloaded, the first time); its address. */
-  ensureFrontend(key: string, healthPath: string): Promise<string> {
+  ensureFrontend(key: string): Promise<string> {
     return this.serial('(reload)', async () => {
       const f = this.model.frontends[key];
-      if (f && f.healthPath === healthPath) return this.address(key)!;
-      if (!f) {
-        const used = new Set(Object.values(this.model.frontends).map((x) => x.port));
-        let port = this.o.basePort ?? 4300;
-        while (used.has(port) || !(await portFree(this.o.bind ?? '127.0.0.1', port))) port++;
-        this.model.frontends[key] = { key, port, healthPath, colors: Array(COLORS).fill(null), shares: Array(COLORS).fill(0), servers: [] };
-      } else f.healthPath = healthPath;
+      if (f) return this.address(key)!;
+      const used = new Set(Object.values(this.model.frontends).map((x) => x.port));
+      let port = this.o.basePort ?? 4300;
+      while (used.has(port) || !(await portFree(this.o.bind ?? '127.0.0.1', port))) port++;
+      this.model.frontends[key] = { key, port, colors: Array(COLORS).fill(null), shares: Array(COLORS).fill(0), servers: [] };
       const fronts = Object.values(this.model.frontends).map((x) => Edge.frontendOf(x));
       await this.haproxy.reload(renderConfig(Edge.configOf(this.o, this.model)), renderMap(fronts));
       this.persist();
@@ -207,8 +204,8 @@ export class Edge {
   }
 
   /** Make HAProxy route `key` as `versions` say (see the module comment for the order). */
-  apply(key: string, healthPath: string, versions: DesiredVersion[]): Promise<void> {
-    return this.ensureFrontend(key, healthPath).then(() => this.serial(key, () => this.applyNow(key, versions)));
+  apply(key: string, versions: DesiredVersion[]): Promise<void> {
+    return this.ensureFrontend(key).then(() => this.serial(key, () => this.applyNow(key, versions)));
   }
 
   private async applyNow(key: string, versions: DesiredVersion[]): Promise<void> {
@@ -246,8 +243,7 @@ export class Edge {
     for (const [id, s] of want) {
       let m = modelOf(id);
       if (!m) {
-        await run(`add server ${be(s)} ${s.addr} weight 100 check inter 1s fall 2 rise 2`);
-        await run(`enable health ${be(s)}`);
+        await run(`add server ${be(s)} ${s.addr} weight 100`);
         m = { name: s.name, color: s.color, versionId: s.versionId, addr: s.addr, host: s.host, instanceId: s.instanceId, state: 'maint' };
         f.servers.push(m);
       }

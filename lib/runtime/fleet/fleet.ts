@@ -9,7 +9,8 @@
 import path from 'node:path';
 import type { EnvironmentTarget } from '../registry';
 import { Edge, type EdgeOptions } from './edge';
-import { FleetRuntime, type FleetCore } from './driver';
+import { FleetRuntime } from './driver';
+import type { FleetCore } from './scope';
 import { HostMonitor, type HostView } from './hosts';
 import { FleetState } from './state';
 import type { HostDirectory } from './types';
@@ -21,7 +22,7 @@ export interface FleetOptions {
   edge?: Omit<EdgeOptions, 'dir' | 'log'>;
   /** Time between two heartbeats of a host (default 250 ms). */
   heartbeatMs?: number;
-  /** A host silent this long is unreachable (default 1000 ms). */
+  /** A host silent this long is unreachable (default 2000 ms). */
   downAfterMs?: number;
   /** Re-read every host and put the edge in line this often (default 5000 ms). */
   resyncMs?: number;
@@ -56,9 +57,9 @@ export class Fleet {
     core.monitor = new HostMonitor({
       directory: this.o.directory,
       heartbeatMs: this.o.heartbeatMs ?? 250,
-      downAfterMs: this.o.downAfterMs ?? 1000,
+      downAfterMs: this.o.downAfterMs ?? 2000,
       onDown: (h, silent) => this.onDown(core, h, silent),
-      onUp: (h) => this.onUp(core, h),
+      onUp: (h, why) => this.onUp(core, h, why),
       log,
     });
     await core.monitor.start();
@@ -84,12 +85,12 @@ export class Fleet {
 
   private async onDown(core: FleetCore, host: HostView, silentForMs: number): Promise<void> {
     this.detections.push({ host: host.name, at: Date.now(), silentForMs });
-    await Promise.all([...this.runtimes.values()].map((r) => r.hostDown(core)));
+    await Promise.all([...this.runtimes.values()].map((r) => r.hostDown(core, host.name)));
   }
 
-  private async onUp(core: FleetCore, host: HostView): Promise<void> {
+  private async onUp(core: FleetCore, host: HostView, why: 'first' | 'returned' | 'restarted'): Promise<void> {
     for (const env of core.state.environments()) this.runtime(env);
-    for (const r of this.runtimes.values()) await r.reconcileHost(core, host.name);
+    for (const r of this.runtimes.values()) await r.reconcileHost(core, host.name, why !== 'first');
   }
 
   /** Hosts as the heartbeats see them now (null before the fleet started). */
@@ -115,7 +116,7 @@ export class Fleet {
  * The edge and heartbeat settings from the environment:
  *   FLIGHTDECK_EDGE_BIND (127.0.0.1; 0.0.0.0 for every interface), FLIGHTDECK_EDGE_ADDRESS (what
  *   clients use; default the bind address), FLIGHTDECK_EDGE_BASE_PORT (4300),
- *   FLIGHTDECK_HOST_DOWN_AFTER_MS (1000: a host silent this long is unreachable).
+ *   FLIGHTDECK_HOST_DOWN_AFTER_MS (2000: a host silent this long is unreachable).
  */
 export function fleetSettings(env: Record<string, string | undefined>): Pick<FleetOptions, 'edge' | 'downAfterMs'> {
   const num = (v: string | undefined) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);

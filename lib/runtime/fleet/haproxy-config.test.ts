@@ -37,7 +37,6 @@ const config = (dir: string): EdgeConfig => ({
     {
       key: 'production.checkout',
       port: 4300,
-      healthPath: '/healthz',
       shares: [90, 10, 0],
       servers: [
         { name: 's0-web-1', color: 0, addr: '10.0.0.2:4001', state: 'ready' },

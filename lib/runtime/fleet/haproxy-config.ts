@@ -35,7 +35,6 @@ export interface EdgeFrontend {
   /** "<environment>.<service>" */
   key: string;
   port: number;
-  healthPath: string;
   /** Per colour, its share of requests (any non-negative numbers; normalised here). */
   shares: number[];
   servers: EdgeServer[];
@@ -114,7 +113,10 @@ function frontendBlock(f: EdgeFrontend, c: EdgeConfig): string[] {
 }
 
 function backendBlock(f: EdgeFrontend, color: number): string[] {
-  const lines = [`backend ${backendName(f.key, color)}`, '  balance roundrobin', `  option httpchk GET ${f.healthPath}`, '  default-server check inter 1s fall 2 rise 2 weight 100'];
+  // No active health checks: Flightdeck decides what is in rotation (its probes, its hosts'
+  // heartbeats), and a check that times out on a busy machine would empty a version at once.
+  // A refused connection is retried on another instance (see defaults).
+  const lines = [`backend ${backendName(f.key, color)}`, '  balance roundrobin', '  default-server weight 100'];
   for (const s of f.servers.filter((x) => x.color === color)) {
     // drain is applied over the Runtime API after a reload; here it can only be "in or out".
     lines.push(`  server ${s.name} ${s.addr}${s.state === 'maint' ? ' disabled' : s.state === 'drain' ? ' weight 0' : ''}`);
@@ -143,7 +145,6 @@ export function renderConfig(c: EdgeConfig): string {
     '  timeout server 60s',
     '  timeout http-keep-alive 10s',
     '  timeout queue 5s',
-    '  timeout check 1s',
     // A connection refused or an idle connection found dead: try another instance.
     '  retries 3',
     '  option redispatch 1',

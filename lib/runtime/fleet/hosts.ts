@@ -31,8 +31,11 @@ export interface HostMonitorOptions {
   heartbeatMs: number;
   downAfterMs: number;
   onDown: (host: HostView, silentForMs: number) => Promise<void>;
-  /** Reconcile a host that answers again (or for the first time); it is ready once this resolves. */
-  onUp: (host: HostView) => Promise<void>;
+  /**
+   * Reconcile a host that answers: for the first time since this control plane started, again
+   * after it was unreachable, or with a restarted agent. It is ready once this resolves.
+   */
+  onUp: (host: HostView, why: 'first' | 'returned' | 'restarted') => Promise<void>;
   log?: (m: string) => void;
 }
 
@@ -124,7 +127,8 @@ export class HostMonitor {
   private async heartbeat(e: Entry): Promise<void> {
     e.inFlight = true;
     try {
-      const r = await this.client(e.view.name, null).check(Math.max(this.o.downAfterMs, 500));
+      // A late answer still proves the host alive: whether it is lost is decided by silence alone (tick).
+      const r = await this.client(e.view.name, null).check(2 * this.o.downAfterMs);
       if (r.status !== 'ok') {
         e.view.error = r.status === 'unauthorized' ? 'the agent refused the token' : r.error;
         if (e.view.reachability === 'unknown') await this.down(e, 0, e.view.error);
@@ -161,7 +165,7 @@ export class HostMonitor {
     e.reconciling = true;
     try {
       this.o.log?.(`host ${e.view.name} ${restarted ? 'has a restarted agent' : e.view.reachability === 'unknown' ? 'answers' : 'answers again'}: reconciling it`);
-      await this.o.onUp(e.view);
+      await this.o.onUp(e.view, restarted ? 'restarted' : e.view.reachability === 'unknown' ? 'first' : 'returned');
       e.view.reachability = 'ready';
       e.view.downAt = null;
       this.report(e, true);
