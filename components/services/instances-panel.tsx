@@ -40,6 +40,12 @@ export function InstancesPanel({
             <span className="font-mono font-medium">v{i.version}</span>
             {highlight && i.version === highlight.version && <span className="text-sky-700 dark:text-sky-400">{highlight.label}</span>}
             <span className="text-zinc-500">slot {i.slot}</span>
+            {i.host && (
+              <span className="text-zinc-500" data-testid="instance-host">
+                on {i.host}
+              </span>
+            )}
+            {i.reason && <span className="text-amber-700 dark:text-amber-400">{i.reason}</span>}
           </div>
           <div className="mt-0.5 text-zinc-500">
             <span className="tabular-nums">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />

@@ -40,6 +40,8 @@ import * as changes from '@/app/api/v1/changes/route';
 import * as leaseBreak from '@/app/api/v1/services/[name]/lease/break/route';
 import * as environments from '@/app/api/v1/environments/route';
 import * as environmentRoute from '@/app/api/v1/environments/[name]/route';
+import * as hosts from '@/app/api/v1/hosts/route';
+import * as hostRoute from '@/app/api/v1/hosts/[name]/route';
 import * as freezeWindows from '@/app/api/v1/freeze-windows/route';
 import * as freezeWindow from '@/app/api/v1/freeze-windows/[id]/route';
 import * as promote from '@/app/api/v1/services/[name]/promote/route';
@@ -113,6 +115,10 @@ const ROUTES: Route[] = [
   R('api/v1/deployments/[id]/approve/route.ts', 'POST', approve.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
   R('api/v1/deployments/[id]/reject/route.ts', 'POST', reject.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
   R('api/v1/approvals/route.ts', 'GET', approvals.GET, 'viewer'),
+  R('api/v1/hosts/route.ts', 'GET', hosts.GET, 'viewer'),
+  R('api/v1/hosts/route.ts', 'POST', hosts.POST, 'admin', { body: () => ({ name: 'web-9', address: 'http://10.9.9.9:7070', token: 'a-token-of-sixteen-or-more' }) }),
+  R('api/v1/hosts/[name]/route.ts', 'GET', hostRoute.GET, 'viewer', { params: () => ({ name: 'web-1' }) }),
+  R('api/v1/hosts/[name]/route.ts', 'PATCH', hostRoute.PATCH, 'admin', { params: () => ({ name: 'web-1' }), body: () => ({ draining: true }) }),
 ];
 /** Routes anyone may call, on purpose. */
 const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];
@@ -147,6 +153,7 @@ async function counts() {
     users: await db.user.count(),
     tokens: await db.apiToken.count({ where: { revokedAt: null } }),
     sessions: await db.session.count(),
+    hosts: JSON.stringify(await db.host.findMany({ orderBy: { name: 'asc' }, select: { name: true, draining: true, labels: true, address: true } })),
     serviceRows: JSON.stringify(await db.service.findMany({ orderBy: { name: 'asc' }, select: { name: true, replicas: true, description: true } })),
     userRows: JSON.stringify(await db.user.findMany({ orderBy: { email: 'asc' }, select: { email: true, name: true, role: true } })),
   };
@@ -178,6 +185,7 @@ beforeAll(async () => {
   tok.revoked = await createTestToken(db, 'admin', { name: 'revoked' });
   await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: 'revoked' } })).id, 'setup');
   tok.scopedAlpha = await createTestToken(db, 'deployer', { name: 'ci-alpha', serviceScope: ['alpha'] });
+  await db.host.create({ data: { name: 'web-1', address: 'http://10.9.9.1:7070', token: 'the-agent-token-of-web-1', createdBy: 'setup' } });
 });
 afterAll(async () => {
   process.env.DATABASE_URL = saved;

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // The `flightdeck` bin: plain Node running the compiled CLI (dist/cli.js), which is compiled
 // first when it is missing or older than lib/cli/main.ts (a fresh clone after `npm ci`).
-import { ensureBuilt } from '../build/build.mjs';
+// `flightdeck agent …` runs this host's runtime agent instead (dist/agent.js, compiled the same way).
+import { ROOT, ensureBuilt } from '../build/build.mjs';
 
-await ensureBuilt(['cli'], { log: (m) => process.stderr.write(`flightdeck: ${m}\n`) });
-const { run, processIo } = await import('../../dist/cli.js');
-process.exitCode = await run(process.argv.slice(2), processIo);
+const log = (m) => process.stderr.write(`flightdeck: ${m}\n`);
+if (process.argv[2] === 'agent') {
+  await ensureBuilt(['agent'], { log });
+  // Relative commands of the instances it runs (the demo service) resolve in this installation.
+  process.env.FLIGHTDECK_BASE_DIR ??= ROOT;
+  await import('../../dist/agent.js');
+} else {
+  await ensureBuilt(['cli'], { log });
+  const { run, processIo } = await import('../../dist/cli.js');
+  process.exitCode = await run(process.argv.slice(2), processIo);
+}
