@@ -17,6 +17,7 @@ import { appendEvents } from '../events/append';
 import { World } from '../testing/fixtures';
 import { runtimeBenchmarks } from './runtime-bench';
 import { canaryBenchmarks } from './canary-bench';
+import { fleetBenchmarks } from './fleet-bench';
 
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -123,7 +124,7 @@ async function main() {
   const want = (name: string) => !only || only.includes(name);
   if (want('engine-plan')) benchPlanning();
   await canaryBenchmarks(emit);
-  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency'];
+  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency', 'fleet-zero-downtime', 'host-loss', 'edge-overhead'];
   const needDb = want('event-append') || want('orchestrator-deployment') || (!process.argv.includes('--no-runtime') && runtimeBenches.some(want));
   if (!needDb) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bench-'));
@@ -137,7 +138,8 @@ async function main() {
     await migrate(url);
     if (want('event-append')) await benchEvents(url);
     if (want('orchestrator-deployment')) await benchOrchestrator(url);
-    if (!process.argv.includes('--no-runtime') && runtimeBenches.some(want)) await runtimeBenchmarks(url, emit);
+    if (!process.argv.includes('--no-runtime') && runtimeBenches.slice(0, 4).some(want)) await runtimeBenchmarks(url, emit);
+    if (!process.argv.includes('--no-runtime')) await fleetBenchmarks(url, emit, want);
   } finally {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });

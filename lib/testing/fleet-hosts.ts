@@ -117,7 +117,7 @@ export async function createNetnsHosts(opts: { count: number; net: number; prefi
         await until(
           `the agent of ${h.name} to answer`,
           async () => (await fetch(`${h.address}/health`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(500) })).ok,
-          { timeoutMs: 30_000, tolerateErrors: true },
+          { timeoutMs: 90_000, tolerateErrors: true }, // a busy machine compiles the agent's TypeScript slowly
         );
       },
       async killAgent(signal = 'SIGTERM') {
@@ -137,12 +137,15 @@ export async function createNetnsHosts(opts: { count: number; net: number; prefi
     };
     hosts.push(h);
   }
-  await Promise.all(hosts.map((h) => h.startAgent()));
-  return {
-    hosts,
-    async cleanup() {
-      teardown();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const cleanup = async () => {
+    teardown();
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await Promise.all(hosts.map((h) => h.startAgent()));
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return { hosts, cleanup };
 }

@@ -69,7 +69,7 @@ async function startOn(db: Db, netns: NetnsHosts, dir: string, opts: { net: numb
       const state = (await getDeployment(db, lease.deploymentId)).state;
       if (res.status === 'done' || res.status === 'lost' || stopWhen(state)) return state;
       if (Date.now() > deadline) throw new Error(`deployment ${lease.deploymentId} did not reach the awaited state in time (${state})`);
-      if (res.status === 'wait') await new Promise((x) => setTimeout(x, Math.min(res.ms, 50)));
+      if (res.status === 'wait') await new Promise((x) => setTimeout(x, Math.min(res.ms, 250)));
     }
   };
   return {

@@ -114,7 +114,7 @@ export class FleetRuntime extends FleetScope implements Runtime, RuntimeExtras {
 
   async list(service: string): Promise<InstanceStatus[]> {
     const c = await this.fleet.ready();
-    await this.observe(c, service);
+    await this.observe(c, service, 150);
     return this.instancesOf(c, service);
   }
 

@@ -42,6 +42,7 @@ export interface Unverified {
 export class FleetScope {
   /** Last list of each service's instances per host (kept while a host is unreachable). */
   protected readonly observed = new Map<string, Map<string, InstanceStatus[]>>();
+  private readonly observedAt = new Map<string, number>();
   readonly retiring = new Set<string>();
   /** Instances started or kept without the orchestrator's readiness check: out of rotation until a probe answers. */
   readonly unverified = new Map<string, Unverified>();
@@ -92,9 +93,14 @@ export class FleetScope {
     }
   }
 
-  /** Ask every host not known to be lost for the service's instances. */
-  async observe(c: FleetCore, service: string): Promise<Map<string, InstanceStatus[]>> {
+  /**
+   * Ask every host not known to be lost for the service's instances — unless they were asked
+   * less than `maxAgeMs` ago (a deployment's loop lists several times a second).
+   */
+  async observe(c: FleetCore, service: string, maxAgeMs = 0): Promise<Map<string, InstanceStatus[]>> {
     const seen = this.observed.get(service) ?? new Map<string, InstanceStatus[]>();
+    if (maxAgeMs > 0 && Date.now() - (this.observedAt.get(service) ?? 0) < maxAgeMs) return seen;
+    this.observedAt.set(service, Date.now());
     const hosts = c.monitor.hosts();
     await Promise.all(
       hosts
