@@ -3,7 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { guardedAction, type ActionState } from '@/lib/auth/next';
 import { createApiToken, createUser, revokeApiToken, updateUser } from '@/lib/auth/users';
-import { createEnvironment, createFreezeWindow, deleteFreezeWindow, serviceContext, updateEnvironment } from '@/lib/services';
+import { createEnvironment, createFreezeWindow, deleteFreezeWindow, registerHost, serviceContext, updateEnvironment, updateHost } from '@/lib/services';
 
 const list = (v: FormDataEntryValue | null) =>
   String(v ?? '')
@@ -102,5 +102,34 @@ export const createFreezeWindowAction = guardedAction('admin', 'freeze.create', 
 export const deleteFreezeWindowAction = guardedAction('admin', 'freeze.delete', async (p, form: FormData): Promise<ActionState> => {
   await deleteFreezeWindow(serviceContext().db, String(form.get('id') ?? ''), p.actor);
   revalidatePath('/admin/freeze-windows');
+  return { ok: true };
+});
+
+/** "pool=web, zone=a" → { pool: "web", zone: "a" }; a malformed pair is left for the schema to name. */
+function labels(v: FormDataEntryValue | null): Record<string, string> {
+  return Object.fromEntries(list(v).map((pair) => [pair.split('=')[0]!.trim(), pair.slice(pair.indexOf('=') + 1).trim()]));
+}
+
+export const registerHostAction = guardedAction('admin', 'host.register', async (p, _prev: ActionState, form: FormData): Promise<ActionState> => {
+  const capacity = String(form.get('capacity') ?? '');
+  const h = await registerHost(
+    serviceContext().db,
+    {
+      name: String(form.get('name') ?? ''),
+      address: String(form.get('address') ?? ''),
+      token: String(form.get('token') ?? ''),
+      labels: labels(form.get('labels')),
+      ...(capacity ? { capacity: Number(capacity) } : {}),
+      ...(String(form.get('caCert') ?? '').trim() ? { caCert: String(form.get('caCert')) } : {}),
+    },
+    p.actor,
+  );
+  revalidatePath('/admin/hosts');
+  return { ok: true, message: `registered ${h.name} in pool ${h.pool}: ${h.state}${h.lastError ? ` (${h.lastError})` : ''}` };
+});
+
+export const drainHostAction = guardedAction('admin', 'host.update', async (p, form: FormData): Promise<ActionState> => {
+  await updateHost(serviceContext().db, String(form.get('name') ?? ''), { draining: form.get('draining') === 'true' }, p.actor);
+  revalidatePath('/admin/hosts');
   return { ok: true };
 });

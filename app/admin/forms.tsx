@@ -191,3 +191,41 @@ export function FreezeWindowForm({ action, environments }: { action: Action; env
     </form>
   );
 }
+
+export function RegisterHostForm({ action }: { action: Action }) {
+  const [state, run, pending] = useActionState(action, undefined);
+  return (
+    <form action={run} className="flex flex-wrap items-end gap-2" data-testid="register-host">
+      <label className="text-xs" htmlFor="host-name">
+        Name
+        <input id="host-name" name="name" required placeholder="web-1" className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="host-address">
+        Agent address
+        <input id="host-address" name="address" required placeholder="http://10.0.0.21:7070" className={`${input} block w-56`} />
+      </label>
+      <label className="text-xs" htmlFor="host-token">
+        Agent token
+        <input id="host-token" name="token" type="password" required minLength={16} autoComplete="off" className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="host-labels">
+        Labels
+        <input id="host-labels" name="labels" placeholder="pool=web, zone=a" className={`${input} block`} />
+      </label>
+      <label className="text-xs" htmlFor="host-capacity">
+        Capacity
+        <input id="host-capacity" name="capacity" type="number" min={1} placeholder="no limit" className={`${input} block w-24`} />
+      </label>
+      <label className="w-full text-xs" htmlFor="host-ca">
+        CA certificate (https agents, PEM)
+        <textarea id="host-ca" name="caCert" rows={2} className={`${input} block w-full font-mono`} />
+      </label>
+      <button disabled={pending} className={button}>
+        Register host
+      </button>
+      <div className="w-full">
+        <Result state={state} />
+      </div>
+    </form>
+  );
+}

@@ -13,6 +13,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           <Link href="/admin/users">Users</Link>
           <Link href="/admin/tokens">API tokens</Link>
           <Link href="/admin/environments">Environments</Link>
+          <Link href="/admin/hosts">Hosts</Link>
           <Link href="/admin/freeze-windows">Freeze windows</Link>
           <Link href="/admin/audit">Audit log</Link>
         </nav>

@@ -221,6 +221,13 @@ function PlanPreview({ plan }: { plan: DryRun }) {
         <Badge tone="zinc">total {fmtRange(p.totalSeconds)}</Badge>
         {p.expectedDowntimeSeconds.max > 0 && <Badge tone="red">expected downtime {fmtRange(p.expectedDowntimeSeconds)}</Badge>}
         {p.waitsForHuman && <Badge tone="violet">waits for a person</Badge>}
+        {plan.placement && (
+          <Badge tone={plan.placement.problem ? 'red' : 'green'} testId="placement">
+            {plan.placement.problem
+              ? `pool ${plan.placement.pool}: ${plan.placement.problem}`
+              : `pool ${plan.placement.pool}: ${plan.placement.hosts.map((h) => `slot ${h.slot} → ${h.host}`).join(', ')}`}
+          </Badge>
+        )}
       </div>
       {[...pf.problems, ...pf.warnings].length > 0 && (
         <ul className="list-disc pl-5 text-xs">

@@ -63,7 +63,11 @@ export function InstancesPanel({
                   {i.reason}
                 </span>
               )}
-              {i.host && <span className="text-zinc-500">on {i.host}</span>}
+              {i.host && (
+                <span className="text-zinc-500" data-testid="instance-host">
+                  on {i.host}
+                </span>
+              )}
             </div>
             <div className="mt-0.5 text-zinc-500">
               <span className="tabular-nums">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />

@@ -43,6 +43,8 @@ import {
   freezeWindowSchema,
   promoteResultSchema,
 } from '../services/environment-responses';
+import { hostListSchema, hostSchema } from '../services/host-responses';
+import { registerHostSchema, updateHostSchema } from '../services/host-schemas';
 import { createEnvironmentSchema, createFreezeWindowSchema, decisionSchema, promoteSchema, updateEnvironmentSchema } from '../services/environment-schemas';
 import { createTokenSchema, createUserSchema, loginSchema, updateUserSchema } from '../auth/schemas';
 import type { Role } from '../auth/roles';
@@ -80,6 +82,7 @@ const COMPONENTS: Array<[string, z.ZodType]> = [
   ['Change', changeSchema],
   ['Gate', gateSchema],
   ['Environment', environmentSchema],
+  ['Host', hostSchema],
   ['FreezeWindow', freezeWindowSchema],
   ['User', userSchema],
   ['ApiToken', tokenSchema],
@@ -217,6 +220,10 @@ const OPS: Op[] = [
   { method: 'get', path: '/api/v1/environments', summary: 'Environments in order; the first is where calls naming none go', role: 'viewer', ok: 200, response: environmentListSchema },
   { method: 'post', path: '/api/v1/environments', summary: 'Create an environment (a duplicate order is 422, a duplicate name 409)', role: 'admin', body: createEnvironmentSchema, ok: 201, response: environmentSchema },
   { method: 'get', path: '/api/v1/environments/{name}', summary: 'An environment, with the ones before and after it', role: 'viewer', ok: 200, response: environmentDetailSchema },
+  { method: 'get', path: '/api/v1/hosts', summary: "The fleet's hosts with their state from the heartbeats (ready, unreachable, draining)", role: 'viewer', ok: 200, response: hostListSchema },
+  { method: 'post', path: '/api/v1/hosts', summary: "Register a host's agent by address and token, with labels (pool=…); a token the agent refuses is 422", role: 'admin', body: registerHostSchema, ok: 201, response: hostSchema },
+  { method: 'get', path: '/api/v1/hosts/{name}', summary: 'One host', role: 'viewer', ok: 200, response: hostSchema },
+  { method: 'patch', path: '/api/v1/hosts/{name}', summary: "Drain a host, change its labels or capacity, or its agent's address, token or certificate", role: 'admin', body: updateHostSchema, ok: 200, response: hostSchema },
   { method: 'patch', path: '/api/v1/environments/{name}', summary: 'Change order, protection, approvals, soak, promotion strategy, runtime settings', role: 'admin', body: updateEnvironmentSchema, ok: 200, response: environmentSchema },
   { method: 'get', path: '/api/v1/freeze-windows', summary: 'Freeze windows, and the frozen periods of the next 14 days (overlaps merged)', role: 'viewer', ok: 200, response: freezeListSchema },
   { method: 'post', path: '/api/v1/freeze-windows', summary: 'Add a one-off or recurring (cron) freeze window; rollbacks are never frozen', role: 'admin', body: createFreezeWindowSchema, ok: 201, response: freezeWindowSchema },

@@ -47,6 +47,8 @@ import * as promote from '@/app/api/v1/services/[name]/promote/route';
 import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
 import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
 import * as approvals from '@/app/api/v1/approvals/route';
+import * as hosts from '@/app/api/v1/hosts/route';
+import * as hostRoute from '@/app/api/v1/hosts/[name]/route';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -202,6 +204,16 @@ describe('every answer matches its documented schema', () => {
     await call(reject.POST, 'POST', '/api/v1/deployments/{id}/reject', { params: { id: p.body.deployment.id }, body: { comment: 'no' }, headers: { authorization: `Bearer ${approver}` } });
     const again = await call(promote.POST, 'POST', '/api/v1/services/{name}/promote', { params: { name: 'promo' }, body: { to: 'production' } });
     await call(approve.POST, 'POST', '/api/v1/deployments/{id}/approve', { params: { id: again.body.deployment.id }, body: {}, headers: { authorization: `Bearer ${approver}` } });
+  });
+
+  it('fleet hosts (an agent not answering yet is registered as unreachable)', async () => {
+    const made = await call(hosts.POST, 'POST', '/api/v1/hosts', { body: { name: 'web-1', address: 'http://127.0.0.1:1', token: 'the-agent-token-of-web-1', labels: { pool: 'web' }, capacity: 8 } });
+    expect(made.body).toMatchObject({ name: 'web-1', pool: 'web', state: 'unreachable', tls: false });
+    expect(JSON.stringify(made.body)).not.toContain('the-agent-token-of-web-1');
+    await call(hostRoute.PATCH, 'PATCH', '/api/v1/hosts/{name}', { params: { name: 'web-1' }, body: { draining: true } });
+    await call(hostRoute.GET, 'GET', '/api/v1/hosts/{name}', { params: { name: 'web-1' } });
+    const list = await call(hosts.GET, 'GET', '/api/v1/hosts');
+    expect(list.body.hosts.map((h: { name: string }) => h.name)).toEqual(['web-1']);
   });
 
   it('no documented answer went unchecked', () => {

@@ -50,6 +50,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   process.env.DATABASE_URL = tdb.url;
   const db = tdb.db;
+  await db.host.create({ data: { name: 'web-1', address: 'http://10.9.9.1:7070', token: 'the-agent-token-of-web-1', createdBy: 'setup' } });
   for (const name of ['alpha', 'beta']) {
     await createService(db, { name, template: { command: 'demo' } }, 'setup');
     await createVersion(db, name, { version: '1.0.0' }, 'setup');
@@ -67,6 +68,7 @@ beforeAll(async () => {
   tok.revoked = await createTestToken(db, 'admin', { name: 'revoked' });
   await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: 'revoked' } })).id, 'setup');
   tok.scopedAlpha = await createTestToken(db, 'deployer', { name: 'ci-alpha', serviceScope: ['alpha'] });
+  await db.host.create({ data: { name: 'web-1', address: 'http://10.9.9.1:7070', token: 'the-agent-token-of-web-1', createdBy: 'setup' } });
 });
 afterAll(async () => {
   process.env.DATABASE_URL = saved;

@@ -19,6 +19,7 @@ import { runtimeBenchmarks } from './runtime-bench';
 import { canaryBenchmarks } from './canary-bench';
 import { dbOutageBenchmark, feedFanoutBenchmark, takeoverBenchmark } from './ops-bench';
 import { scaleBenchmark } from './scale-bench';
+import { fleetBenchmarks } from './fleet-bench';
 
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -126,11 +127,12 @@ async function main() {
   if (want('engine-plan')) benchPlanning();
   await canaryBenchmarks(emit);
   const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency'];
+  const fleetBenches = ['fleet-zero-downtime', 'host-loss', 'edge-overhead'];
   const withRuntime = !process.argv.includes('--no-runtime');
   // Its own PostgreSQL, killed and restarted: never the shared bench cluster.
   if (withRuntime && want('db-outage')) await dbOutageBenchmark(emit);
   const opsBenches = ['feed-fanout', 'takeover', 'scale'];
-  const needDb = want('event-append') || want('orchestrator-deployment') || opsBenches.some(want) || (withRuntime && runtimeBenches.some(want));
+  const needDb = want('event-append') || want('orchestrator-deployment') || opsBenches.some(want) || (withRuntime && [...runtimeBenches, ...fleetBenches].some(want));
   if (!needDb) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bench-'));
   const cluster = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data') });
@@ -144,6 +146,7 @@ async function main() {
     if (want('event-append')) await benchEvents(url);
     if (want('orchestrator-deployment')) await benchOrchestrator(url);
     if (withRuntime && runtimeBenches.some(want)) await runtimeBenchmarks(url, emit);
+    if (withRuntime && fleetBenches.some(want)) await fleetBenchmarks(url, emit, want);
     // Each on a database of its own in the same cluster.
     const fresh = async (name: string) => {
       const a = new pg.Client({ connectionString: cluster.url });

@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runtimeBenchmarks(databaseUrl: string, emit: Emit): Promise<void> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'fd-bench-runtime-'));
-  const { runtime, agent } = await connectLocalRuntime({ stateDir, baseDir: ROOT, env: { FLIGHTDECK_ROUTER_BASE_PORT: '4600' } });
+  const { runtime, agent, token } = await connectLocalRuntime({ stateDir, baseDir: ROOT, env: { FLIGHTDECK_ROUTER_BASE_PORT: '4600' } });
   const db = createDb(databaseUrl, { max: 8 });
   const w = new RealWorld<RemoteRuntime>(db, runtime);
   const only = process.env.BENCH_ONLY?.split(',');
@@ -41,7 +41,7 @@ export async function runtimeBenchmarks(databaseUrl: string, emit: Emit): Promis
   try {
     if (want('zero-downtime')) await zeroDowntime(w, emit);
     if (want('router-overhead')) await routerOverhead(w, emit);
-    if (want('control-plane-restart')) await controlPlaneRestart(w, databaseUrl, agent.url, emit);
+    if (want('control-plane-restart')) await controlPlaneRestart(w, databaseUrl, agent.url, token, emit);
     if (want('rollback-latency')) await rollbackLatency(w, databaseUrl, emit);
   } finally {
     process.kill(agent.pid, 'SIGTERM');
@@ -172,10 +172,10 @@ function runHey(hey: string, url: string, rps: number, seconds: number): Promise
   });
 }
 
-function startControlPlane(databaseUrl: string, runtimeUrl: string): Promise<{ child: ChildProcess; url: string }> {
+function startControlPlane(databaseUrl: string, runtimeUrl: string, runtimeToken: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/testing/flightdeck-process.ts')], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, FLIGHTDECK_RUNTIME_URL: runtimeUrl, FLIGHTDECK_OWNER: 'bench-control-plane', FLIGHTDECK_RESUME_OWN: '1' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, FLIGHTDECK_RUNTIME_URL: runtimeUrl, FLIGHTDECK_RUNTIME_TOKEN: runtimeToken, FLIGHTDECK_OWNER: 'bench-control-plane', FLIGHTDECK_RESUME_OWN: '1' },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   return new Promise((resolve, reject) => {
@@ -189,12 +189,12 @@ function startControlPlane(databaseUrl: string, runtimeUrl: string): Promise<{ c
   });
 }
 
-async function controlPlaneRestart(w: RealWorld<RemoteRuntime>, databaseUrl: string, runtimeUrl: string, emit: Emit) {
+async function controlPlaneRestart(w: RealWorld<RemoteRuntime>, databaseUrl: string, runtimeUrl: string, runtimeToken: string, emit: Emit) {
   const name = 'cp-restart';
   await w.service({ name, replicas: 3 }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
   await w.deploy(name, { version: '1.0.0' });
   const url = await w.address(name);
-  let cp = await startControlPlane(databaseUrl, runtimeUrl);
+  let cp = await startControlPlane(databaseUrl, runtimeUrl, runtimeToken);
   const load = openLoad(url, { rps: RPS, maxMs: 60_000 });
   await sleep(1_000);
   // A slow rolling deployment (each batch waits a 1 s canary-free readiness) run by the child.
@@ -203,7 +203,7 @@ async function controlPlaneRestart(w: RealWorld<RemoteRuntime>, databaseUrl: str
   await until('the deployment to be under way', async () => (await readEvents(w.db, id)).some((e) => e.type === 'instances_ready'));
   cp.child.kill('SIGKILL');
   await sleep(1_000);
-  cp = await startControlPlane(databaseUrl, runtimeUrl);
+  cp = await startControlPlane(databaseUrl, runtimeUrl, runtimeToken);
   await until('the restarted control plane to finish it', async () => ['succeeded', 'failed', 'aborted'].includes((await getDeployment(w.db, id)).state));
   await sleep(500);
   const shots = await load.stop();

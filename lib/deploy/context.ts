@@ -33,7 +33,7 @@ export interface LoadedDeployment {
   environment: { id: string; name: string; runtime: unknown };
   phase: string;
   cursor: number;
-  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown };
+  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown; placement: NonNullable<Workload['placement']> };
   toVersion: VersionRow;
   fromVersion: VersionRow | null;
   plan: Plan;
@@ -76,6 +76,7 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
       health: resolveHealthPolicy(d.service.health),
       hooks: hooksOf(d.service.hooks),
       analysis: d.service.analysis,
+      placement: objectOr<NonNullable<Workload['placement']>>(d.service.placement, {}),
     },
     toVersion: d.toVersion,
     fromVersion: d.fromVersion,

@@ -46,6 +46,8 @@ export interface Workload {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** Where else its environment comes from on a container platform: ConfigMaps and Secrets, each key a variable. */
   envFrom?: ConfigSource[];
+  /** Where instances may run (fleet): the service's host pool, and what losing a host means. */
+  placement?: { pool?: string; onHostLoss?: 'pause' | 'replace' };
 }
 
 /** A ConfigMap or a Secret whose keys become environment variables of a version's containers. */
@@ -183,6 +185,18 @@ export interface RuntimeExtras {
   metricsText?(): Promise<string>;
   /** How this runtime applies traffic weights when they are not exact (null: exactly as set), for people. */
   trafficNote?(): string | null;
+  /**
+   * Where the given slots of a new version of `service` would start now (fleet): the pool, a
+   * host per slot, and why some could not be placed. For the plan preview; acts on nothing.
+   */
+  placementPreview?(service: string, placement: Workload['placement'], slots: number[]): Promise<PlacementPreview>;
+}
+
+export interface PlacementPreview {
+  pool: string;
+  hosts: Array<{ slot: number; host: string }>;
+  /** Set when some slots have no host (pool empty, every host full, unreachable or draining). */
+  problem: string | null;
 }
 
 /** A service's traffic over all its versions (what `Runtime.traffic` answers, summed). */

@@ -12,6 +12,9 @@ import { RemoteRuntime } from '../runtime/rpc';
 import { isServing } from '../runtime/types';
 import { perEnvironment, setRuntimeResolver, type RuntimeResolver } from '../runtime/registry';
 import { connectLocalRuntime } from '../runtime/local/connect';
+import { readTokenFile } from '../runtime/agent-guard';
+import { Fleet, fleetSettings, wantsFleet } from '../runtime/fleet/fleet';
+import { hostDirectory } from '../services/hosts';
 import { hostname } from 'node:os';
 import { getDb } from '../db/client';
 import { prepareDatabase, ROOT } from './database';
@@ -28,37 +31,48 @@ import { onStopSignals, releasableClock, stopInOrder, type RunningParts } from '
 
 const log = (m: string) => console.log(`[flightdeck] ${m}`);
 
-/** Each environment's runtime: one scope per environment in the same runtime agent (or simulated). */
+/**
+ * Each environment's runtime: one scope per environment in the same runtime agent (or
+ * simulated); FLIGHTDECK_RUNTIME=fleet — or an environment whose runtime.driver is "fleet" —
+ * runs on the registered hosts behind HAProxy (started on first use).
+ */
 async function createRuntimes(dataDir: string): Promise<RuntimeResolver> {
   const spec = process.env.FLIGHTDECK_RUNTIME ?? 'local';
+  const fleet = new Fleet({ dir: path.join(dataDir, 'fleet'), directory: hostDirectory(getDb()), ...fleetSettings(process.env), log });
+  const withFleet = (others: RuntimeResolver): RuntimeResolver => (env) => (wantsFleet(env) ? fleet.runtimeFor(env) : others(env));
+  if (spec === 'fleet') return (env) => fleet.runtimeFor(env);
   if (spec.startsWith('remote:')) {
     const url = spec.slice('remote:'.length);
-    return perEnvironment((env) => new RemoteRuntime(url, env.name));
+    const tokenFile = process.env.FLIGHTDECK_AGENT_TOKEN_FILE;
+    const token = tokenFile ? readTokenFile(tokenFile) : undefined;
+    return withFleet(perEnvironment((env) => new RemoteRuntime(url, env.name, { token })));
   }
   if (spec === 'local') {
     // Real processes behind Flightdeck's routers, in a runtime agent that outlives this
     // process: a restart of the control plane re-attaches to it and drops no request.
-    const { agent } = await connectLocalRuntime({ stateDir: path.join(dataDir, 'runtime'), baseDir: ROOT, log });
-    return perEnvironment((env) => new RemoteRuntime(agent.url, env.name));
+    const { agent, token } = await connectLocalRuntime({ stateDir: path.join(dataDir, 'runtime'), baseDir: ROOT, log });
+    return withFleet(perEnvironment((env) => new RemoteRuntime(agent.url, env.name, { token })));
   }
   if (spec === 'simulated') {
     // Instances simulated in memory, each service receiving a steady 20 requests/s.
-    return perEnvironment(
-      () =>
-        new (class extends FakeRuntime {
-          override async scale(...args: Parameters<FakeRuntime['scale']>) {
-            this.setLoad(args[0].service, 20);
-            return super.scale(...args);
-          }
-        })(systemClock),
+    return withFleet(
+      perEnvironment(
+        () =>
+          new (class extends FakeRuntime {
+            override async scale(...args: Parameters<FakeRuntime['scale']>) {
+              this.setLoad(args[0].service, 20);
+              return super.scale(...args);
+            }
+          })(systemClock),
+      ),
     );
   }
   if (spec === 'kubernetes') {
     // A cluster per environment's settings (namespace, kubeconfig context, Gateway, Prometheus); kubeconfig from KUBECONFIG, ~/.kube/config or in-cluster.
     const { kubernetesResolver } = await import('../runtime/kubernetes/resolver');
-    return kubernetesResolver(process.env);
+    return withFleet(kubernetesResolver(process.env));
   }
-  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, simulated, kubernetes or remote:<url>`);
+  throw new Error(`unknown FLIGHTDECK_RUNTIME ${spec}: use local, fleet, simulated, kubernetes or remote:<url>`);
 }
 
 /** A path no page has: Next.js renders its not-found page there, with a 404 status. */

@@ -14,6 +14,7 @@ import { toJson } from '../state/deployment-state';
 import { notifyWork } from '../state/work';
 import { enforceGates } from './gates';
 import { prepareDeployment, type DeployRequest } from './prepare-deployment';
+import { placementPreview } from './placement-preview';
 import { getDeployment, leaseTtl, type ServiceContext } from './deployments';
 import { createDeploymentSchema } from './schemas';
 import { parseInput } from './validate';
@@ -140,6 +141,7 @@ export async function createDeployment(ctx: ServiceContext, serviceName: string,
       bad: p.version.bad,
       preview: p.preview,
       gates: p.gates,
+      placement: await placementPreview(p),
     };
   }
   // The runtime's preflight may ask a cluster: ask it before the transaction, which must stay short.

@@ -15,6 +15,8 @@ export * from './create-deployment';
 export * from './control-deployment';
 export * from './environments';
 export * from './environment-schemas';
+export * from './hosts';
+export * from './host-schemas';
 export * from './freeze-windows';
 export * from './gates';
 export * from './approvals';

@@ -14,7 +14,7 @@ import {
   stepSchema,
   strategyParamsSchemas,
 } from '../engine';
-import { createVersionSchema, hooksSchema, templateSchema } from './schemas';
+import { createVersionSchema, hooksSchema, placementSchema, templateSchema } from './schemas';
 import { count, deploymentState, environment, freeObject, timestamp, uuid } from './response-primitives';
 
 const anyStrategyParams = z.union([strategyParamsSchemas.rolling, strategyParamsSchemas['blue-green'], strategyParamsSchemas.canary, strategyParamsSchemas.recreate]);
@@ -73,6 +73,7 @@ const serviceFields = {
   slo: z.strictObject({ availability: z.number(), latencyMs: z.number().nullable() }),
   analysis: analysisConfigSchema.meta({ description: 'Canary analysis defaults as given.' }),
   budgetFreeze: z.boolean(),
+  placement: placementSchema.meta({ description: 'Fleet placement as given: the pool and what losing a host means (pause unless "replace").' }),
   dependencies: z.array(z.string()),
   dependents: z.array(z.string()),
   liveVersion: z.string().nullable(),
@@ -231,8 +232,27 @@ export const gateSchema = z
   })
   .meta({ title: 'Gate' });
 
+const placementPreviewSchema = z
+  .strictObject({
+    pool: z.string(),
+    hosts: z.array(z.strictObject({ slot: z.number().int().min(0), host: z.string() })),
+    problem: z.string().nullable().meta({ description: 'Why some new instances have no host (pool empty, hosts unreachable, draining or full).' }),
+  })
+  .nullable()
+  .meta({ description: 'Fleet runtime: the host each new instance will start on; null on other runtimes.' });
+
 export const dryRunSchema = z
-  .strictObject({ dryRun: z.literal(true), service: z.string(), environment, from: z.string().nullable(), to: z.string(), bad: z.boolean(), preview: previewSchema, gates: z.array(gateSchema) })
+  .strictObject({
+    dryRun: z.literal(true),
+    service: z.string(),
+    environment,
+    from: z.string().nullable(),
+    to: z.string(),
+    bad: z.boolean(),
+    preview: previewSchema,
+    gates: z.array(gateSchema),
+    placement: placementPreviewSchema,
+  })
   .meta({ title: 'Dry run' });
 
 export const eventSchema = z

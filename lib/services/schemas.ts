@@ -70,6 +70,18 @@ export const templateSchema = z
   })
   .strict();
 
+export const poolName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a pool name: lowercase letters, digits, dashes');
+
+/** Where a service's instances may run in a fleet. */
+export const placementSchema = z
+  .object({
+    /** The service's host pool, qualified by the environment's pool when it names one ("<env pool>-<pool>"). */
+    pool: poolName.optional(),
+    /** A host with instances is lost: pause the deployment (default), or replace them on other hosts of the pool. */
+    onHostLoss: z.enum(['pause', 'replace']).optional(),
+  })
+  .strict();
+
 export const strategyName = z.enum(STRATEGIES, { error: (iss) => `unknown strategy ${JSON.stringify(iss.input)}: use one of ${STRATEGIES.join(', ')}` });
 
 export const createServiceSchema = z
@@ -92,6 +104,8 @@ export const createServiceSchema = z
     analysis: analysisConfigSchema.optional(),
     /** Refuse deploys while the error budget is spent (an override is recorded). */
     budgetFreeze: z.boolean().optional(),
+    /** Fleet runtime: the service's pool and what losing a host means for its deployments. */
+    placement: placementSchema.optional(),
   })
   .strict();
 export type CreateServiceInput = z.input<typeof createServiceSchema>;

@@ -52,6 +52,7 @@ export function present(s: ServiceWithEdges, live: Live | undefined) {
     slo: { availability: s.sloAvailability, latencyMs: s.sloLatencyMs },
     analysis: s.analysis,
     budgetFreeze: s.budgetFreeze,
+    placement: s.placement,
     dependencies: s.dependencies.map((d) => d.dependsOn.name).sort(),
     dependents: s.dependents.map((d) => d.service.name).sort(),
     liveVersion: live?.semver ?? null,

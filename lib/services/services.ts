@@ -53,6 +53,7 @@ export async function createService(db: Db, input: unknown, actor: string) {
           sloLatencyMs: data.slo?.latencyMs ?? null,
           analysis: (data.analysis ?? {}) as Prisma.InputJsonValue,
           budgetFreeze: data.budgetFreeze ?? false,
+          placement: data.placement ?? {},
           createdBy: actor,
           dependencies: { create: deps.map((d) => ({ dependsOnId: d.id })) },
         },
@@ -94,6 +95,7 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
     }
     if (data.analysis !== undefined) patch.analysis = data.analysis as Prisma.InputJsonValue;
     if (data.budgetFreeze !== undefined) patch.budgetFreeze = data.budgetFreeze;
+    if (data.placement !== undefined) patch.placement = data.placement;
     if (data.dependencies !== undefined) {
       const names = [...new Set(data.dependencies)];
       const graph = await dependencyGraph(tx);

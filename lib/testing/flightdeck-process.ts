@@ -3,7 +3,7 @@
  * the runtime served by the test (RemoteRuntime) and a minimal deploy endpoint that calls the
  * same service-layer function as POST /api/v1/services/{name}/deployments. Prints
  * "READY <url>" once listening.
- *   DATABASE_URL, FLIGHTDECK_RUNTIME_URL, FLIGHTDECK_OWNER, FLIGHTDECK_WORKER=0 to disable
+ *   DATABASE_URL, FLIGHTDECK_RUNTIME_URL (+ FLIGHTDECK_RUNTIME_TOKEN for an agent), FLIGHTDECK_OWNER, FLIGHTDECK_WORKER=0 to disable
  */
 import { startNode } from '../server/node';
 import { RemoteRuntime } from '../runtime/rpc';
@@ -16,7 +16,7 @@ let handleDeploy: http.RequestListener = (_req, res) => res.writeHead(503).end()
 
 const node = await startNode({
   databaseUrl,
-  runtime: new RemoteRuntime(process.env.FLIGHTDECK_RUNTIME_URL!),
+  runtime: new RemoteRuntime(process.env.FLIGHTDECK_RUNTIME_URL!, null, { token: process.env.FLIGHTDECK_RUNTIME_TOKEN }),
   port: 0,
   hostname: '127.0.0.1',
   owner: process.env.FLIGHTDECK_OWNER,

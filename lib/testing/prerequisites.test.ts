@@ -27,7 +27,7 @@ function run(o: { chromium: string; apt?: boolean; uid?: number }) {
   const log = path.join(dir, `apt-${Math.random().toString(36).slice(2)}.log`);
   const started = performance.now();
   const r = spawnSync(process.execPath, [SCRIPT], {
-    env: { PATH: o.apt === false ? path.join(dir, 'nothing') : `${fakeBin}:/usr/bin:/bin`, CHROMIUM_PATH: o.chromium, PROMETHEUS_BIN: path.join(dir, 'prometheus'), FAKE_LOG: log, FAKE_CHROMIUM: o.chromium } as unknown as NodeJS.ProcessEnv,
+    env: { PATH: o.apt === false ? path.join(dir, 'nothing') : `${fakeBin}:/usr/bin:/bin`, CHROMIUM_PATH: o.chromium, PROMETHEUS_BIN: path.join(dir, 'prometheus'), HAPROXY_BIN: path.join(dir, 'prometheus'), HEY_BIN: path.join(dir, 'prometheus'), IP_BIN: path.join(dir, 'prometheus'), FAKE_LOG: log, FAKE_CHROMIUM: o.chromium } as unknown as NodeJS.ProcessEnv,
     encoding: 'utf8',
     ...(o.uid !== undefined ? { uid: o.uid, gid: o.uid } : {}),
   });

@@ -38,6 +38,8 @@ import * as promote from '@/app/api/v1/services/[name]/promote/route';
 import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
 import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
 import * as approvals from '@/app/api/v1/approvals/route';
+import * as hosts from '@/app/api/v1/hosts/route';
+import * as hostRoute from '@/app/api/v1/hosts/[name]/route';
 import type { Role } from '../auth/roles';
 import type { Db } from '../db/client';
 
@@ -80,6 +82,8 @@ export const ROUTE_MODULES: Record<string, RouteModule> = {
   'api/v1/deployments/[id]/approve/route.ts': approve as unknown as RouteModule,
   'api/v1/deployments/[id]/reject/route.ts': reject as unknown as RouteModule,
   'api/v1/approvals/route.ts': approvals as unknown as RouteModule,
+  'api/v1/hosts/route.ts': hosts as unknown as RouteModule,
+  'api/v1/hosts/[name]/route.ts': hostRoute as unknown as RouteModule,
   'api/health/route.ts': health as unknown as RouteModule,
 };
 
@@ -154,6 +158,10 @@ export function routeTable(ids: RouteIds): Route[] {
     R('api/v1/deployments/[id]/approve/route.ts', 'POST', approve.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
     R('api/v1/deployments/[id]/reject/route.ts', 'POST', reject.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
     R('api/v1/approvals/route.ts', 'GET', approvals.GET, 'viewer'),
+    R('api/v1/hosts/route.ts', 'GET', hosts.GET, 'viewer'),
+    R('api/v1/hosts/route.ts', 'POST', hosts.POST, 'admin', { body: () => ({ name: 'web-9', address: 'http://10.9.9.9:7070', token: 'a-token-of-sixteen-or-more' }) }),
+    R('api/v1/hosts/[name]/route.ts', 'GET', hostRoute.GET, 'viewer', { params: () => ({ name: 'web-1' }) }),
+    R('api/v1/hosts/[name]/route.ts', 'PATCH', hostRoute.PATCH, 'admin', { params: () => ({ name: 'web-1' }), body: () => ({ draining: true }) }),
   ];
 }
 
@@ -183,6 +191,7 @@ export async function rowCounts(db: Db): Promise<Record<string, string>> {
       (SELECT count(*) FROM sessions)::text AS sessions,
       (SELECT count(*) FROM freeze_windows)::text AS "freezeWindows",
       (SELECT count(*) FROM approvals)::text AS approvals,
+      (SELECT md5(coalesce(string_agg(concat_ws('|', name, address, draining, labels::text, capacity), ',' ORDER BY name), '')) FROM hosts) AS hosts,
       (SELECT md5(coalesce(string_agg(concat_ws('|', name, "order", protected, required_approvals, soak_minutes, strategy, runtime::text, description), ',' ORDER BY name), '')) FROM environments) AS environments,
       (SELECT md5(coalesce(string_agg(concat_ws('|', name, replicas, description, template::text, health::text, hooks::text, default_strategy, strategy_params::text, analysis::text, slo_availability, budget_freeze, required_config_keys::text), ',' ORDER BY name), '')) FROM services) AS "serviceRows",
       (SELECT md5(coalesce(string_agg(concat_ws('|', email, name, role, disabled, password_hash, service_scope::text), ',' ORDER BY email), '')) FROM users) AS "userRows",

@@ -5,6 +5,7 @@
  * instance starts in milliseconds.
  *
  *   PORT                  where to listen (the runtime assigns it)
+ *   HOST                  the address to listen on (default 127.0.0.1; a fleet host gives its own)
  *   FLIGHTDECK_SERVICE / FLIGHTDECK_VERSION / FLIGHTDECK_INSTANCE   echoed in every response
  *   DEMO_REQUIRED_ENV     comma-separated keys that must be set, else exit 78 naming them
  *   DEMO_CRASH_ON_START   "1"/"true": exit 1 at once
@@ -75,9 +76,15 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 
-server.listen(Number(env.PORT ?? 0), '127.0.0.1', () => {
+// Output goes to whoever started the instance; if that agent died (a restarted one adopts the
+// instance), writing must not kill the instance.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+const host = env.HOST || '127.0.0.1';
+server.listen(Number(env.PORT ?? 0), host, () => {
   const addr = server.address();
-  console.log(`${service} v${version} (${instance}) listening on 127.0.0.1:${typeof addr === 'object' && addr ? addr.port : '?'}`);
+  console.log(`${service} v${version} (${instance}) listening on ${host}:${typeof addr === 'object' && addr ? addr.port : '?'}`);
 });
 
 process.on('SIGTERM', () => {

@@ -1,0 +1,354 @@
+/**
+ * The fleet's edge: one HAProxy frontend per (environment, service) — the service's stable
+ * address — kept in line with what the fleet runtime wants, over HAProxy's Runtime API.
+ *
+ * `apply` takes the versions that should have servers (each with its share of requests and its
+ * instances, each instance ready, draining or out) and changes HAProxy in the order that never
+ * sends a request to nothing: new servers first, then the split (one atomic map change), then
+ * servers leaving rotation, then servers removed. Weight changes, drains and server add/remove
+ * never reload HAProxy; only a new frontend does (seamlessly). The model is kept on disk, so a
+ * restarted control plane re-attaches without touching traffic.
+ */
+import dgram from 'node:dgram';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { combinedPrometheusText } from '../local/metrics';
+import { RuntimeFault, type VersionLatency, type VersionTraffic } from '../types';
+import { Haproxy, haproxyPaths } from './haproxy';
+import { backendName, COLORS, packShares, renderConfig, renderMap, type EdgeFrontend, type ServerState } from './haproxy-config';
+import { EdgeMetrics } from './edge-metrics';
+
+export interface DesiredServer {
+  /** "s<slot>-<host>" */
+  name: string;
+  /** ip:port */
+  addr: string;
+  host: string;
+  instanceId: string;
+  state: ServerState;
+  /** Its host is lost: cut its connections at once, not just keep new requests away. */
+  lost?: boolean;
+}
+
+export interface DesiredVersion {
+  versionId: string;
+  /** Share of requests (relative); 0 = out of rotation. */
+  weight: number;
+  servers: DesiredServer[];
+}
+
+interface ServerModel {
+  name: string;
+  color: number;
+  versionId: string;
+  addr: string;
+  host: string;
+  instanceId: string;
+  state: ServerState;
+  /** Removal asked for; kept (in maintenance) until HAProxy lets it go. */
+  removing?: boolean;
+}
+
+interface FrontendModel {
+  key: string;
+  port: number;
+  colors: Array<string | null>;
+  shares: number[];
+  servers: ServerModel[];
+}
+
+interface EdgeModel {
+  logPort: number;
+  frontends: Record<string, FrontendModel>;
+}
+
+export interface EdgeOptions {
+  /** Folder of the edge's files (configuration, sockets, model). */
+  dir: string;
+  /** Where frontends listen (default 127.0.0.1). */
+  bind?: string;
+  /** The host name or address clients use to reach the edge (default: the bind address, or 127.0.0.1). */
+  advertise?: string;
+  /** First port tried for a frontend (default 4300). */
+  basePort?: number;
+  log?: (m: string) => void;
+}
+
+async function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export class Edge {
+  private readonly metrics: EdgeMetrics;
+  private queue = new Map<string, Promise<unknown>>();
+  private logSocket: dgram.Socket | null = null;
+  private sampler: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly o: EdgeOptions,
+    private readonly model: EdgeModel,
+    private haproxy: Haproxy,
+  ) {
+    this.metrics = new EdgeMetrics({
+      server: (proxy) => this.owner(proxy),
+      backend: (proxy) => this.owner(proxy),
+    });
+  }
+
+  static async open(o: EdgeOptions): Promise<Edge> {
+    mkdirSync(o.dir, { recursive: true });
+    const file = path.join(o.dir, 'edge.json');
+    const model: EdgeModel = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as EdgeModel) : { logPort: await freeUdpPort(), frontends: {} };
+    const p = haproxyPaths(o.dir);
+    const config = renderConfig(Edge.configOf(o, model));
+    const fresh = !existsSync(p.config) || readFileSync(p.config, 'utf8') !== config;
+    if (fresh || !existsSync(p.map)) {
+      writeFileSync(p.map, renderMap(Object.values(model.frontends).map((f) => Edge.frontendOf(f))));
+      writeFileSync(p.config, config);
+    }
+    const haproxy = await Haproxy.start(o.dir, o.log);
+    const edge = new Edge(o, model, haproxy);
+    if (haproxy.attached && fresh) await haproxy.reload(config, renderMap(Object.values(model.frontends).map((f) => Edge.frontendOf(f))));
+    edge.persist();
+    await edge.listen();
+    return edge;
+  }
+
+  private static frontendOf(f: FrontendModel): EdgeFrontend {
+    return { key: f.key, port: f.port, shares: f.shares, servers: f.servers.map((s) => ({ name: s.name, color: s.color, addr: s.addr, state: s.state })) };
+  }
+
+  private static configOf(o: EdgeOptions, model: EdgeModel) {
+    const p = haproxyPaths(o.dir);
+    return { bind: o.bind ?? '127.0.0.1', adminSocket: p.adminSocket, mapFile: p.map, logPort: model.logPort, frontends: Object.values(model.frontends).map((f) => Edge.frontendOf(f)) };
+  }
+
+  /** The request log and the counters: read continuously while the edge is open. */
+  private async listen(): Promise<void> {
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (m) => this.metrics.logLine(m.toString()));
+    sock.on('error', (e) => this.o.log?.(`edge request log: ${e.message}`));
+    await new Promise<void>((r) => sock.bind(this.model.logPort, '127.0.0.1', () => r()));
+    this.logSocket = sock;
+    let tick = 0;
+    this.sampler = setInterval(() => {
+      void this.sample().catch(() => {});
+      if (++tick % 5 === 0) void this.sweep().catch(() => {});
+    }, 1000);
+    this.sampler.unref();
+  }
+
+  private async sample(): Promise<void> {
+    this.metrics.sample(await this.haproxy.stats(), Date.now());
+  }
+
+  /** Which frontend and version a backend (`<key>.c<i>`) belongs to now. */
+  private owner(proxy: string): { key: string; versionId: string } | null {
+    const m = /^(.+)\.c(\d)$/.exec(proxy);
+    const f = m ? this.model.frontends[m[1]!] : undefined;
+    const v = f?.colors[Number(m![2])];
+    return f && v ? { key: f.key, versionId: v } : null;
+  }
+
+  private persist(): void {
+    const file = path.join(this.o.dir, 'edge.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(this.model, null, 1));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /** Calls on one frontend never interleave. */
+  private serial<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.queue.get(key) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    this.queue.set(
+      key,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  address(key: string): string | null {
+    const f = this.model.frontends[key];
+    const host = this.o.advertise ?? (this.o.bind && this.o.bind !== '0.0.0.0' ? this.o.bind : '127.0.0.1');
+    return f ? `http://${host}:${f.port}` : null;
+  }
+
+  /** The frontend of `key` (created, and HAProxy reloaded, the first time); its address. */
+  ensureFrontend(key: string): Promise<string> {
+    return this.serial('(reload)', async () => {
+      const f = this.model.frontends[key];
+      if (f) return this.address(key)!;
+      const used = new Set(Object.values(this.model.frontends).map((x) => x.port));
+      let port = this.o.basePort ?? 4300;
+      while (used.has(port) || !(await portFree(this.o.bind ?? '127.0.0.1', port))) port++;
+      this.model.frontends[key] = { key, port, colors: Array(COLORS).fill(null), shares: Array(COLORS).fill(0), servers: [] };
+      const fronts = Object.values(this.model.frontends).map((x) => Edge.frontendOf(x));
+      await this.haproxy.reload(renderConfig(Edge.configOf(this.o, this.model)), renderMap(fronts));
+      this.persist();
+      this.o.log?.(`edge: frontend ${key} on port ${this.model.frontends[key]!.port}`);
+      return this.address(key)!;
+    });
+  }
+
+  /** Make HAProxy route `key` as `versions` say (see the module comment for the order). */
+  apply(key: string, versions: DesiredVersion[]): Promise<void> {
+    return this.ensureFrontend(key).then(() => this.serial(key, () => this.applyNow(key, versions)));
+  }
+
+  private async applyNow(key: string, versions: DesiredVersion[]): Promise<void> {
+    const f = this.model.frontends[key]!;
+    let changed = false;
+    const run = async (cmd: string) => {
+      const out = (await this.haproxy.command(cmd)).trim();
+      if (out && !/^New server registered\.$|changed from|no need to change|already exists/i.test(out)) throw new RuntimeFault('internal', `HAProxy refused "${cmd}": ${out}`);
+      changed = true;
+    };
+    const be = (s: { color: number; name: string }) => `${backendName(key, s.color)}/${s.name}`;
+    const setSplit = async (shares: number[]) => {
+      await run(`set map ${haproxyPaths(this.o.dir).map} ${key} ${packShares(shares)}`);
+      f.shares = shares;
+    };
+    const byVersion = new Map(versions.map((v) => [v.versionId, v]));
+    const readyIn = (v: DesiredVersion | undefined) => !!v && v.weight > 0 && v.servers.some((s) => s.state === 'ready');
+    // Colours: a version keeps its own; one newly in rotation takes a free colour, or one whose
+    // version takes no requests (cleared first: its servers go before another version's arrive).
+    for (const v of versions) {
+      if (f.colors.includes(v.versionId) || !readyIn(v)) continue;
+      const idle = (c: number) => f.colors[c] === null || !byVersion.has(f.colors[c]!) || (byVersion.get(f.colors[c]!)!.weight <= 0 && f.shares[c] === 0);
+      const c = [...Array(COLORS).keys()].sort((a, b) => Number(f.colors[b] === null) - Number(f.colors[a] === null) || f.shares[a]! - f.shares[b]!).find(idle);
+      if (c === undefined) throw new RuntimeFault('invalid', `the edge serves at most ${COLORS} versions of a service at once`);
+      if (f.shares[c]! > 0) await setSplit(f.shares.map((x, i) => (i === c ? 0 : x)));
+      for (const m of f.servers.filter((x) => x.color === c)) await this.removeServer(f, m, true);
+      f.colors[c] = v.versionId;
+    }
+    const want = new Map<string, DesiredServer & { color: number; versionId: string }>();
+    f.colors.forEach((v, color) => {
+      for (const s of v ? (byVersion.get(v)?.servers ?? []) : []) want.set(`${color}/${s.name}`, { ...s, color, versionId: v! });
+    });
+    const modelOf = (id: string) => f.servers.find((x) => `${x.color}/${x.name}` === id);
+    // 1. New servers (out of rotation until told), moved servers, servers entering rotation.
+    for (const [id, s] of want) {
+      let m = modelOf(id);
+      if (!m) {
+        await run(`add server ${be(s)} ${s.addr} weight 100`);
+        m = { name: s.name, color: s.color, versionId: s.versionId, addr: s.addr, host: s.host, instanceId: s.instanceId, state: 'maint' };
+        f.servers.push(m);
+      }
+      m.removing = false;
+      if (m.addr !== s.addr) {
+        const at = s.addr.lastIndexOf(':');
+        await run(`set server ${be(s)} addr ${s.addr.slice(0, at)} port ${s.addr.slice(at + 1)}`);
+        m.addr = s.addr;
+        m.instanceId = s.instanceId;
+      }
+      if (s.state === 'ready' && m.state !== 'ready') {
+        await run(`set server ${be(s)} weight 100`);
+        await run(`set server ${be(s)} state ready`);
+        m.state = 'ready';
+      }
+    }
+    // 2. The split: one atomic change.
+    const shares = f.colors.map((v) => (v && readyIn(byVersion.get(v)) ? byVersion.get(v)!.weight : 0));
+    if (packShares(shares) !== packShares(f.shares) || !changed) await setSplit(shares);
+    // 3. Out of rotation: draining (finish what they have) or out at once (their host is lost).
+    for (const [id, s] of want) {
+      const m = modelOf(id)!;
+      if (s.state === m.state) continue;
+      await run(`set server ${be(s)} state ${s.state}`);
+      if (s.state === 'maint' && s.lost) await run(`shutdown sessions server ${be(s)}`);
+      m.state = s.state;
+    }
+    // 4. Servers no longer wanted: out, then deleted once HAProxy holds no connection to them.
+    for (const m of f.servers.filter((x) => !want.has(`${x.color}/${x.name}`))) await this.removeServer(f, m, false);
+    for (let c = 0; c < COLORS; c++) if (f.colors[c] && !byVersion.has(f.colors[c]!) && !f.servers.some((x) => x.color === c)) f.colors[c] = null;
+    this.persist();
+  }
+
+  /** Out of rotation, connections cut when `cut`, and deleted — or kept for a later try while HAProxy still holds a connection. */
+  private async removeServer(f: FrontendModel, m: ServerModel, cut: boolean): Promise<void> {
+    const id = `${backendName(f.key, m.color)}/${m.name}`;
+    if (m.state !== 'maint') await this.haproxy.command(`set server ${id} state maint`);
+    if (cut) await this.haproxy.command(`shutdown sessions server ${id}`);
+    m.state = 'maint';
+    m.removing = true;
+    const out = (await this.haproxy.command(`del server ${id}`)).trim();
+    if (/deleted|no such server/i.test(out)) f.servers = f.servers.filter((x) => x !== m);
+  }
+
+  /** Retry the removals HAProxy refused earlier (a connection was still open). */
+  private async sweep(): Promise<void> {
+    for (const f of Object.values(this.model.frontends)) {
+      const pending = f.servers.filter((s) => s.removing);
+      if (pending.length === 0) continue;
+      await this.serial(f.key, async () => {
+        for (const m of f.servers.filter((s) => s.removing)) await this.removeServer(f, m, false);
+        this.persist();
+      });
+    }
+  }
+
+  /** Wait until these servers have no request in flight (or `timeoutMs` passed). */
+  async drained(key: string, servers: Array<{ name: string; versionId: string }>, timeoutMs: number): Promise<void> {
+    const f = this.model.frontends[key];
+    if (!f || servers.length === 0) return;
+    const ids = new Set(
+      servers.flatMap((s) => {
+        const color = f.colors.indexOf(s.versionId);
+        return color < 0 ? [] : [`${backendName(key, color)}/${s.name}`];
+      }),
+    );
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const busy = (await this.haproxy.stats()).filter((r) => ids.has(`${r.proxy}/${r.server}`) && r.scur > 0);
+      if (busy.length === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The servers of `key` on `host`, as the model has them. */
+  serversOn(host: string): Array<{ key: string; name: string; state: ServerState }> {
+    return Object.values(this.model.frontends).flatMap((f) => f.servers.filter((s) => s.host === host).map((s) => ({ key: f.key, name: s.name, state: s.state })));
+  }
+
+  /** Current split and servers of a frontend (tests, the panel). */
+  view(key: string): { colors: Array<string | null>; shares: number[]; servers: Array<{ name: string; color: number; state: ServerState; host: string }> } | null {
+    const f = this.model.frontends[key];
+    return f ? { colors: [...f.colors], shares: [...f.shares], servers: f.servers.map((s) => ({ name: s.name, color: s.color, state: s.state, host: s.host })) } : null;
+  }
+
+  async traffic(key: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>> {
+    // The window may end now: take a fresh sample rather than miss the last second.
+    if (Date.now() - this.metrics.lastSampleAt > 300) await this.sample().catch(() => {});
+    return this.metrics.traffic(key, fromMs, toMs);
+  }
+
+  latency(key: string, fromMs: number, toMs: number): Record<string, VersionLatency> {
+    return this.metrics.latencyFor(key).histograms(fromMs, toMs);
+  }
+
+  /** Prometheus text of the frontends whose key starts with `prefix` ("<environment>."), labelled by service. */
+  prometheusText(prefix: string): string {
+    const keys = Object.keys(this.model.frontends).filter((k) => k.startsWith(prefix));
+    return combinedPrometheusText(keys.map((key) => ({ service: key.slice(prefix.length), metrics: this.metrics.latencyFor(key) })));
+  }
+
+  /** Stop listening; with `stop`, stop HAProxy too (every service address goes away). */
+  async close(opts: { stop?: boolean } = {}): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    await new Promise<void>((r) => (this.logSocket ? this.logSocket.close(() => r()) : r()));
+    if (opts.stop) await this.haproxy.stop();
+  }
+}
