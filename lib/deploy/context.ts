@@ -12,8 +12,6 @@ import { readState, type Control, type Progress } from '../state/deployment-stat
 import type { LeaseHandle } from '../state/leases';
 import type { Plan } from '../engine';
 import type { ProbeTracker } from './probes';
-import type { Webhook } from '../engine';
-import type { AnalysisAlert } from './alerts';
 
 export interface VersionRow {
   id: string;
@@ -32,7 +30,9 @@ export interface LoadedDeployment {
   environment: { id: string; name: string; runtime: unknown };
   phase: string;
   cursor: number;
-  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown };
+  /** epoch ms when a worker began it (null while queued). */
+  startedAt: number | null;
+  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Required<Hooks>; analysis: unknown };
   toVersion: VersionRow;
   fromVersion: VersionRow | null;
   plan: Plan;
@@ -52,9 +52,10 @@ function objectOr<T extends object>(raw: unknown, fallback: T): T {
   return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as T) : fallback;
 }
 
-function hooksOf(raw: unknown): Hooks {
-  const h = objectOr<{ pre?: Hook[]; post?: Hook[] }>(raw, {});
-  return { pre: Array.isArray(h.pre) ? h.pre : [], post: Array.isArray(h.post) ? h.post : [] };
+function hooksOf(raw: unknown): Required<Hooks> {
+  const h = objectOr<Partial<Record<keyof Hooks, Hook[]>>>(raw, {});
+  const list = (x: Hook[] | undefined) => (Array.isArray(x) ? x : []);
+  return { pre: list(h.pre), post: list(h.post), preRollback: list(h.preRollback), postRollback: list(h.postRollback) };
 }
 
 export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployment | null> {
@@ -68,6 +69,7 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
     environment: { id: d.environment.id, name: d.environment.name, runtime: d.environment.runtime },
     phase: d.phase,
     cursor: d.cursor,
+    startedAt: d.startedAt?.getTime() ?? null,
     service: {
       id: d.service.id,
       name: d.service.name,
@@ -91,19 +93,29 @@ export function versionOf(d: LoadedDeployment, role: Role): VersionRow | null {
 export function workloadOf(d: LoadedDeployment, role: Role): Workload {
   const version = versionOf(d, role);
   if (!version) throw new Error(`deployment ${d.id} has no ${role} version`);
-  const t = d.service.template;
+  return workloadOfVersion(d, version);
+}
+
+/** What the runtime runs for any version of the deployment's service (a warm one, say). */
+export function workloadOfVersion(d: LoadedDeployment, version: VersionRow): Workload {
+  return buildWorkload({ name: d.service.name, template: d.service.template, healthPath: d.service.health.path }, version, d.environment.name, d.id);
+}
+
+/** A version's workload from its service's template, its artifact and its config. */
+export function buildWorkload(service: { name: string; template: unknown; healthPath: string }, version: VersionRow, environment: string, deploymentId: string): Workload {
+  const t = objectOr<Template>(service.template, {});
   const artifact = objectOr<{ command?: string; args?: string[]; cwd?: string; image?: string }>(version.artifact, {});
   const config = objectOr<Record<string, string>>(version.config, {});
   return {
-    service: d.service.name,
+    service: service.name,
     versionId: version.id,
     semver: version.semver,
-    deploymentId: d.id,
+    deploymentId,
     command: artifact.command ?? t.command ?? '',
     args: artifact.args ?? t.args ?? [],
     cwd: artifact.cwd ?? t.cwd,
-    env: { ...(t.env ?? {}), ...config, FLIGHTDECK_SERVICE: d.service.name, FLIGHTDECK_VERSION: version.semver, FLIGHTDECK_ENVIRONMENT: d.environment.name },
-    healthPath: d.service.health.path,
+    env: { ...(t.env ?? {}), ...config, FLIGHTDECK_SERVICE: service.name, FLIGHTDECK_VERSION: version.semver, FLIGHTDECK_ENVIRONMENT: environment },
+    healthPath: service.healthPath,
     ...(artifact.image ? { image: artifact.image } : {}),
     ...(t.port ? { port: t.port } : {}),
   };
@@ -125,8 +137,6 @@ export interface StepContext {
   drainTimeoutMs: number;
   /** Time between two canary evaluations when the analysis config does not say. */
   analysisIntervalMs: number;
-  /** Alert these webhooks (call it only after the commit: from an outcome's `after`). */
-  alert(webhooks: Webhook[], alert: AnalysisAlert): void;
 }
 
 export type TxWork = (tx: Tx) => Promise<void>;
@@ -138,9 +148,9 @@ export interface Recorded {
   progress?: Partial<Progress>;
   /** Who caused it (default: Flightdeck itself). */
   actor?: string;
-  /** More writes in the same transaction (analysis measurements, consuming a promote). */
+  /** More writes in the same transaction (analysis measurements, consuming a promote, notifications). */
   extra?: TxWork;
-  /** Side effects once committed (alerts): never before, never inside the transaction. */
+  /** Side effects once committed: never before, never inside the transaction. */
   after?: () => void;
 }
 

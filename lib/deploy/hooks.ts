@@ -1,18 +1,21 @@
 /**
  * Deployment hooks: a command or an HTTP call, with a timeout, output captured for the
- * timeline. Each run gets a stable idempotency key (deployment + phase + index) as
+ * timeline. The same runner serves deploy hooks, rollback hooks and migrations' down hooks
+ * (FLIGHTDECK_MIGRATION_ID names the migration). Each run gets a stable idempotency key (deployment + phase + index) as
  * FLIGHTDECK_HOOK_KEY / Idempotency-Key: if a worker dies mid-hook, the worker that takes
  * over runs it again with the same key, so a hook can recognise the repeat.
  */
 import { spawn } from 'node:child_process';
-import type { Hook } from '../engine/types';
+import type { Hook, HookPhase } from '../engine/types';
 
 export interface HookContext {
   deploymentId: string;
   service: string;
   version: string;
-  phase: 'pre' | 'post';
+  phase: HookPhase;
   key: string;
+  /** A migration's down hook: the migration it undoes. */
+  migration?: string;
 }
 
 export interface HookResult {
@@ -61,6 +64,7 @@ export async function runHook(hook: Hook, ctx: HookContext): Promise<HookResult>
         FLIGHTDECK_VERSION: ctx.version,
         FLIGHTDECK_HOOK_PHASE: ctx.phase,
         FLIGHTDECK_HOOK_KEY: ctx.key,
+        ...(ctx.migration ? { FLIGHTDECK_MIGRATION_ID: ctx.migration } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

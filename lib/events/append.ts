@@ -3,9 +3,12 @@
  * transaction: the per-deployment `last_seq` and the global cursor are bumped under row
  * locks, so seqs are gapless from 1 and cursors follow commit order. The NOTIFY issued here
  * is delivered by PostgreSQL only when (and if) the transaction commits: publishing happens
- * after commit by construction, and reaches every Flightdeck process listening.
+ * after commit by construction, and reaches every Flightdeck process listening. Events that
+ * stand for an outcome people are notified of enqueue those notifications in the same
+ * transaction (the outbox), so a notification exists exactly when its event does.
  */
 import type { Prisma } from '../db/client';
+import { enqueueForEvents } from '../notifications/outbox';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -59,6 +62,8 @@ export async function appendEvents(
       at,
     })),
   });
+  // Outcomes people subscribe to are enqueued for delivery in this same transaction.
+  await enqueueForEvents(tx, deploymentId, events, actor, at);
   const payload = JSON.stringify({ deploymentId, serviceId: seqRow.service_id, seq: seqRow.last_seq, cursor: lastCursor });
   await tx.$executeRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`;
   return events.map((_, i) => ({ seq: firstSeq + i, cursor: firstCursor + i }));

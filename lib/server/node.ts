@@ -17,6 +17,8 @@ import type { RuntimeExtras } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
 import { advanceReleases, expireApprovals, recordAllTrafficMinutes } from '../services';
 import { watchCrashes } from '../deploy/crash-watcher';
+import { scheduleWarmCleanups } from '../deploy/warm';
+import { NotificationDeliverer } from '../notifications/deliver';
 
 export interface NodeOptions {
   databaseUrl: string;
@@ -56,6 +58,8 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   authenticateSockets(io, db);
   attachRealtime(io, db, bus);
 
+  const clock = o.clock ?? systemClock;
+  const deliverer = new NotificationDeliverer({ db, clock, log: o.log });
   const worker =
     o.worker === false
       ? null
@@ -74,8 +78,14 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
             await advanceReleases({ db, clock: o.clock ?? systemClock });
             await expireApprovals({ db, clock: o.clock ?? systemClock }, now);
           },
-          // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
-          periodic: [{ name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, runtimeFor, now) }],
+          periodic: [
+            // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
+            { name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, runtimeFor, now) },
+            // The outbox: deliver due notifications, retrying with backoff (it survives restarts: it is all in the database).
+            { name: 'notifications', everyMs: 1_000, run: async () => void (await deliverer.tick()) },
+            // Ended warm rollback windows: a lease per service, for a worker to stop the instances under its fence.
+            { name: 'warm windows', everyMs: 5_000, run: async (now) => void (await scheduleWarmCleanups(db, now)) },
+          ],
         });
   await worker?.start();
   const crashes = worker

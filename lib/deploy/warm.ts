@@ -1,0 +1,110 @@
+/**
+ * The warm rollback window. A deployment that replaced a version ends with a `keep_warm` step:
+ * some of the old instances keep running out of rotation and a window row records them, so a
+ * rollback inside it is a traffic switch. Every change to those instances happens under the
+ * service's lease, fenced like any deployment write:
+ *  - a deployment that begins while a window is open adopts the warm instances when it deploys
+ *    that very version (a rollback to it), and stops them otherwise — it holds the lease;
+ *  - when a window ends with nobody holding the service, a worker tick creates a lease for the
+ *    window itself (never while a deployment of the service holds one: the lease's primary key
+ *    refuses it); a worker claims it like a deployment's, stops the instances under its fencing
+ *    token and releases it in the transaction that closes the window. A worker that dies
+ *    half-way leaves the lease to expire, and the next one does it again (scaling is idempotent).
+ */
+import type { Db } from '../db/client';
+import { appendEvents, type NewEvent, type Tx } from '../events/append';
+import { isAppError } from '../errors/app-error';
+import type { Fence, Runtime } from '../runtime/types';
+import { createLease, fence, releaseLease, type LeaseHandle } from '../state/leases';
+import { resolveHealthPolicy } from '../engine';
+import { buildWorkload, workloadOfVersion, type LoadedDeployment, type TxWork } from './context';
+
+const MINUTE = 60_000;
+
+/** Open a window for `d`'s old version, closing any other window of the service in this environment. */
+export async function openWindow(tx: Tx, d: LoadedDeployment, slots: number[], now: number, seconds: number): Promise<void> {
+  const where = { serviceId: d.serviceId, environmentId: d.environment.id, closedAt: null };
+  await tx.warmWindow.updateMany({ where, data: { closedAt: new Date(now), closedReason: 'replaced' } });
+  await tx.warmWindow.create({
+    data: { ...where, versionId: d.fromVersion!.id, deploymentId: d.id, slots, openedAt: new Date(now), until: new Date(now + seconds * 1000) },
+  });
+}
+
+/**
+ * When a deployment begins: the open window of its service gives its instances to the
+ * deployment when it deploys the warm version, and is stopped otherwise. Returns what to record
+ * in the transaction that starts the deployment.
+ */
+export async function warmAtBegin(db: Db, runtime: Runtime, f: Fence, d: LoadedDeployment, now: number, drainMs: number): Promise<{ events: NewEvent[]; extra: TxWork }> {
+  const open = await db.warmWindow.findFirst({ where: { serviceId: d.serviceId, environmentId: d.environment.id, closedAt: null }, include: { version: true } });
+  if (!open) return { events: [], extra: async () => {} };
+  const adopted = open.versionId === d.toVersion.id;
+  if (!adopted) await runtime.scale(f, workloadOfVersion(d, open.version), [], drainMs);
+  const events: NewEvent[] = [
+    {
+      type: adopted ? 'warm_instances_adopted' : 'warm_window_closed',
+      message: adopted
+        ? `v${open.version.semver} was still warm (${open.slots.length} instance(s) out of rotation): no process needs to start for them`
+        : `Stopped the ${open.slots.length} warm instance(s) of v${open.version.semver}: this deployment replaces the rollback window`,
+      data: { version: open.version.semver, slots: open.slots, windowId: open.id },
+    },
+  ];
+  const extra: TxWork = async (tx) => {
+    await tx.warmWindow.updateMany({ where: { id: open.id, closedAt: null }, data: { closedAt: new Date(now), closedReason: adopted ? 'used' : 'replaced' } });
+  };
+  return { events, extra };
+}
+
+/**
+ * A worker tick: for every window that has ended, put a lease on its service in its environment
+ * (unless a deployment holds one), for a worker to claim and clean up. Returns how many.
+ */
+export async function scheduleWarmCleanups(db: Db, now: number, ttlSeconds = 60): Promise<number> {
+  const due = await db.warmWindow.findMany({ where: { closedAt: null, until: { lte: new Date(now) } }, include: { service: { select: { name: true } } }, take: 50 });
+  let scheduled = 0;
+  for (const w of due) {
+    const made = await db
+      .$transaction(async (tx) => {
+        await createLease(tx, { serviceId: w.serviceId, environmentId: w.environmentId, serviceName: w.service.name, deploymentId: w.id, ttlSeconds, now: new Date(now) });
+        await tx.$executeRaw`SELECT pg_notify('flightdeck_work', ${w.id})`;
+        return true;
+      })
+      .catch((e: unknown) => {
+        // The service is busy (a deployment, or this very cleanup already scheduled): later.
+        if (isAppError(e) && e.code === 'conflict') return false;
+        throw e;
+      });
+    if (made) scheduled++;
+  }
+  return scheduled;
+}
+
+/**
+ * Run a claimed lease that belongs to a warm window, not a deployment: stop the window's
+ * instances under the lease's fence, then close the window and release the lease in one
+ * transaction. Null when the lease is not a window's (it belongs to nothing: released).
+ */
+export async function cleanUpWindow(db: Db, runtime: (env: { name: string; runtime: unknown }) => Runtime, h: LeaseHandle, now: () => number, drainMs: number): Promise<'done'> {
+  const w = await db.warmWindow.findUnique({ where: { id: h.deploymentId }, include: { version: true, environment: true, deployment: { include: { service: true } } } });
+  if (w && w.closedAt === null) {
+    const s = w.deployment.service;
+    const workload = buildWorkload({ name: s.name, template: s.template, healthPath: resolveHealthPolicy(s.health).path }, w.version, w.environment.name, w.deploymentId);
+    await runtime(w.environment).scale({ service: s.name, token: h.token }, workload, [], drainMs);
+  }
+  await db.$transaction(async (tx) => {
+    await fence(tx, h, now());
+    if (w && w.closedAt === null) {
+      await tx.warmWindow.update({ where: { id: w.id }, data: { closedAt: new Date(now()), closedReason: 'expired' } });
+      const minutes = Math.round((w.until.getTime() - w.openedAt.getTime()) / MINUTE);
+      await appendEvents(
+        tx,
+        w.deploymentId,
+        [{ type: 'warm_window_closed', message: `The ${minutes} min rollback window of v${w.version.semver} ended: its ${w.slots.length} warm instance(s) stopped; a rollback now starts instances`, data: { version: w.version.semver, slots: w.slots, windowId: w.id } }],
+        'flightdeck',
+        new Date(now()),
+      );
+    }
+    await releaseLease(tx, h);
+  });
+  return 'done';
+}
