@@ -46,6 +46,11 @@ import * as promote from '@/app/api/v1/services/[name]/promote/route';
 import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
 import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
 import * as approvals from '@/app/api/v1/approvals/route';
+import * as releaseRollback from '@/app/api/v1/releases/[id]/rollback/route';
+import * as subscriptions from '@/app/api/v1/notifications/subscriptions/route';
+import * as subscription from '@/app/api/v1/notifications/subscriptions/[id]/route';
+import * as deploymentNotifications from '@/app/api/v1/deployments/[id]/notifications/route';
+import * as rollbackWindows from '@/app/api/v1/rollback-windows/route';
 import { openApiDocument } from '../api/openapi';
 import { handler } from '../api/http';
 
@@ -66,7 +71,7 @@ interface Route {
 
 let tdb: TestDatabase;
 const saved = process.env.DATABASE_URL;
-const ids = { deployment: '', release: '', user: '', token: '' };
+const ids = { deployment: '', release: '', betaRelease: '', user: '', token: '' };
 const tok: Record<'viewer' | 'deployer' | 'approver' | 'admin' | 'revoked' | 'scopedAlpha', string> = { viewer: '', deployer: '', approver: '', admin: '', revoked: '', scopedAlpha: '' };
 
 const R = (file: string, method: Route['method'], h: unknown, role: Role, rest: Partial<Route> = {}): Route => ({ file, method, h: h as H, role, params: () => ({}), ...rest });
@@ -113,6 +118,12 @@ const ROUTES: Route[] = [
   R('api/v1/deployments/[id]/approve/route.ts', 'POST', approve.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
   R('api/v1/deployments/[id]/reject/route.ts', 'POST', reject.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
   R('api/v1/approvals/route.ts', 'GET', approvals.GET, 'viewer'),
+  R('api/v1/releases/[id]/rollback/route.ts', 'POST', releaseRollback.POST, 'deployer', { params: () => ({ id: ids.betaRelease }), body: () => ({ dryRun: true }), service: 'beta' }),
+  R('api/v1/notifications/subscriptions/route.ts', 'GET', subscriptions.GET, 'viewer'),
+  R('api/v1/notifications/subscriptions/route.ts', 'POST', subscriptions.POST, 'admin', { body: () => ({ name: 'ops', url: 'https://hooks.example.com/x' }) }),
+  R('api/v1/notifications/subscriptions/[id]/route.ts', 'DELETE', subscription.DELETE, 'admin', { params: () => ({ id: '00000000-0000-0000-0000-000000000000' }) }),
+  R('api/v1/deployments/[id]/notifications/route.ts', 'GET', deploymentNotifications.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
+  R('api/v1/rollback-windows/route.ts', 'GET', rollbackWindows.GET, 'viewer'),
 ];
 /** Routes anyone may call, on purpose. */
 const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];
@@ -147,6 +158,8 @@ async function counts() {
     users: await db.user.count(),
     tokens: await db.apiToken.count({ where: { revokedAt: null } }),
     sessions: await db.session.count(),
+    subscriptions: await db.notificationSubscription.count(),
+    outbox: await db.notificationOutbox.count(),
     serviceRows: JSON.stringify(await db.service.findMany({ orderBy: { name: 'asc' }, select: { name: true, replicas: true, description: true } })),
     userRows: JSON.stringify(await db.user.findMany({ orderBy: { email: 'asc' }, select: { email: true, name: true, role: true } })),
   };
@@ -172,6 +185,7 @@ beforeAll(async () => {
   ids.release = (await createRelease({ db }, { items: [{ service: 'alpha', version: '1.0.0' }] }, 'setup')).id;
   await db.$executeRaw`UPDATE deployments SET state = 'succeeded', active_for = NULL`;
   await db.lease.deleteMany({});
+  ids.betaRelease = (await createRelease({ db }, { items: [{ service: 'beta', version: '1.0.0' }] }, 'setup')).id;
   ids.user = (await createUser(db, { email: 'bob@example.com', password: 'bob-password-123', role: 'viewer' }, 'setup')).id;
   ids.token = (await createApiToken(db, { name: 'doomed', role: 'viewer' }, 'setup')).id;
   for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const) tok[role] = await createTestToken(db, role, { name: role });
@@ -325,7 +339,7 @@ describe('malformed input over every route', () => {
 
   it.each(ROUTES.filter((r) => r.method !== 'GET').map((r) => [`${r.method} ${r.file}`, r] as const))('%s: always a 4xx with the error shape, nothing written', async (_n, r) => {
     for (const [what, payload] of PAYLOADS) {
-      if (r.file.includes('logout') || r.file.includes('tokens/[id]') || r.file.includes('freeze-windows/[id]')) continue; // take no body
+      if (r.file.includes('logout') || r.file.includes('tokens/[id]') || r.file.includes('freeze-windows/[id]') || r.file.includes('subscriptions/[id]')) continue; // take no body
       const before = await counts();
       const audited = await tdb.db.auditEntry.count();
       const res = await call(r, auth(tok.admin), payload);

@@ -38,6 +38,8 @@ export interface LoadedDeployment {
   plan: Plan;
   progress: Progress;
   control: Control;
+  /** The service's open warm rollback windows in this environment (normally at most one). */
+  warmWindows: Array<{ id: string; deploymentId: string; version: VersionRow; slots: number[] }>;
 }
 
 interface Template {
@@ -81,6 +83,11 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
     toVersion: d.toVersion,
     fromVersion: d.fromVersion,
     ...readState(d),
+    warmWindows: await db.warmWindow.findMany({
+      where: { serviceId: d.serviceId, environmentId: d.environmentId, closedAt: null },
+      select: { id: true, deploymentId: true, version: true, slots: true },
+      orderBy: { openedAt: 'asc' },
+    }),
   };
 }
 

@@ -9,7 +9,7 @@
 import { isAppError } from '../errors/app-error';
 import type { Clock } from '../clock';
 import type { Db, Prisma } from '../db/client';
-import { appendEvents, type NewEvent } from '../events/append';
+import { appendEvents, type NewEvent, type Tx } from '../events/append';
 import { DEFAULTS, describeSteps, type Step } from '../engine';
 import { isRuntimeFault, type Runtime, type RuntimeFault } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
@@ -20,7 +20,7 @@ import { reverted, succeeded, type Ending } from './finish';
 import { ProbeTracker } from './probes';
 import { revertFromHere, revertMessage } from './revert';
 import { execute } from './steps';
-import { cleanUpWindow, warmAtBegin } from './warm';
+import { cleanUpWindow, warmAtBegin, warmAtSuccess } from './warm';
 
 export type AdvanceResult = { status: 'continue' } | { status: 'wait'; ms: number } | { status: 'done' } | { status: 'lost'; reason: string };
 
@@ -85,7 +85,7 @@ export class Orchestrator {
     if (!rv && d.state === 'paused') return { status: 'wait', ms: 1000 };
     const steps = rv ? rv.steps : d.plan.steps;
     const index = rv ? rv.cursor : d.cursor;
-    if (index >= steps.length) return this.end(h, rv ? reverted(d, rv, new Date(this.o.clock.now())) : succeeded(d, new Date(this.o.clock.now())));
+    if (index >= steps.length) return this.end(h, rv ? reverted(d, rv, new Date(this.o.clock.now())) : await this.succeededWithWarm(h, d));
     const ctx = this.context(h, d, rv ? 'revert' : 'forward', steps, index);
     let outcome: Outcome;
     try {
@@ -124,16 +124,16 @@ export class Orchestrator {
 
   private async begin(h: LeaseHandle, d: LoadedDeployment): Promise<AdvanceResult> {
     const from = d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing';
-    // The service's warm window ends here: adopted by a deployment of that version, stopped otherwise.
-    const warm = await warmAtBegin(this.o.db, this.runtimeOf(d), { service: d.service.name, token: h.token }, d, this.o.clock.now(), this.drainMs());
+    // A rollback to a version still warm takes its instances over: nothing starts for them.
+    const warm = warmAtBegin(d);
     await this.commit(h, { state: 'running', startedAt: new Date(this.o.clock.now()), phase: 'starting' }, [
       {
         type: 'deployment_started',
         message: `${d.kind === 'rollback' ? 'Rolling back' : 'Deploying'} ${d.service.name} in ${d.environment.name} ${from} → v${d.toVersion.semver} (${d.plan.strategy}, ${d.plan.steps.length} steps)`,
         data: { strategy: d.plan.strategy, from: d.fromVersion?.semver ?? null, to: d.toVersion.semver, environment: d.environment.name, worker: h.owner, token: h.token },
       },
-      ...warm.events,
-    ], SYSTEM, warm.extra);
+      ...warm,
+    ]);
     return CONTINUE;
   }
 
@@ -182,6 +182,18 @@ export class Orchestrator {
     const event: NewEvent = { type: 'reverting', message: revertMessage(d, rv), data: { outcome, reason: o.reason, steps: rv.steps } };
     await this.recorded(h, { state: 'running', phase: 'reverting', progress }, { ...o, events: [...o.events, event] });
     return CONTINUE;
+  }
+
+  /** Success also ends the older warm windows: their version is no longer a rollback's target. */
+  private async succeededWithWarm(h: LeaseHandle, d: LoadedDeployment): Promise<Ending> {
+    const now = this.o.clock.now();
+    const warm = await warmAtSuccess(this.runtimeOf(d), { service: d.service.name, token: h.token }, d, now, this.drainMs());
+    const ending = succeeded(d, new Date(now));
+    const extra = async (tx: Tx) => {
+      await ending.extra(tx);
+      await warm.extra(tx);
+    };
+    return { ...ending, events: [...ending.events, ...warm.events], extra };
   }
 
   private async end(h: LeaseHandle, ending: Ending): Promise<AdvanceResult> {

@@ -8,6 +8,7 @@ import { planRevert } from '../engine';
 import type { Runtime } from '../runtime/types';
 import type { AsRollback, Revert } from '../state/deployment-state';
 import type { LoadedDeployment } from './context';
+import { warmSlotsOf } from './warm';
 
 export async function revertFromHere(
   d: LoadedDeployment,
@@ -18,8 +19,10 @@ export async function revertFromHere(
 ): Promise<Revert> {
   const all = await runtime.list(d.service.name);
   const replicas = d.plan.replicas;
-  // Every instance of the new version goes, running or not (a crashed one still holds a slot).
-  const newSlots = all.filter((i) => i.versionId === d.toVersion.id && i.slot < replicas).map((i) => i.slot);
+  // Every instance of the new version goes, running or not (a crashed one still holds a slot) —
+  // but those a warm window keeps: a rollback to a warm version that fails leaves them warm.
+  const warm = warmSlotsOf(d, d.toVersion.id);
+  const newSlots = all.filter((i) => i.versionId === d.toVersion.id && i.slot < replicas && !warm.includes(i.slot)).map((i) => i.slot);
   const oldRunning = d.fromVersion ? all.filter((i) => i.versionId === d.fromVersion!.id && i.state === 'running' && i.slot < replicas).map((i) => i.slot) : [];
   const touched = newSlots.length > 0 || d.plan.steps.slice(0, d.cursor).some((s) => s.kind !== 'hook');
   const asRollback = rollback ? { hooks: d.service.hooks, downs: rollback.downs, emergency: rollback.emergency } : undefined;

@@ -21,38 +21,61 @@ import { buildWorkload, workloadOfVersion, type LoadedDeployment, type TxWork } 
 
 const MINUTE = 60_000;
 
-/** Open a window for `d`'s old version, closing any other window of the service in this environment. */
+/** Record the window a `keep_warm` step opened for `d`'s old version (others close when `d` succeeds). */
 export async function openWindow(tx: Tx, d: LoadedDeployment, slots: number[], now: number, seconds: number): Promise<void> {
-  const where = { serviceId: d.serviceId, environmentId: d.environment.id, closedAt: null };
-  await tx.warmWindow.updateMany({ where, data: { closedAt: new Date(now), closedReason: 'replaced' } });
   await tx.warmWindow.create({
-    data: { ...where, versionId: d.fromVersion!.id, deploymentId: d.id, slots, openedAt: new Date(now), until: new Date(now + seconds * 1000) },
+    data: { serviceId: d.serviceId, environmentId: d.environment.id, versionId: d.fromVersion!.id, deploymentId: d.id, slots, openedAt: new Date(now), until: new Date(now + seconds * 1000) },
   });
 }
 
 /**
- * When a deployment begins: the open window of its service gives its instances to the
- * deployment when it deploys the warm version, and is stopped otherwise. Returns what to record
- * in the transaction that starts the deployment.
+ * When a deployment begins: a warm window of the very version it deploys (a rollback to it)
+ * lends it its instances — they already run, so nothing starts for them. Every window stays open
+ * until the deployment succeeds: should it fail, its version is still what a rollback returns to,
+ * and its instances are not the deployment's to stop (see warmSlotsOf).
  */
-export async function warmAtBegin(db: Db, runtime: Runtime, f: Fence, d: LoadedDeployment, now: number, drainMs: number): Promise<{ events: NewEvent[]; extra: TxWork }> {
-  const open = await db.warmWindow.findFirst({ where: { serviceId: d.serviceId, environmentId: d.environment.id, closedAt: null }, include: { version: true } });
-  if (!open) return { events: [], extra: async () => {} };
-  const adopted = open.versionId === d.toVersion.id;
-  if (!adopted) await runtime.scale(f, workloadOfVersion(d, open.version), [], drainMs);
-  const events: NewEvent[] = [
+export function warmAtBegin(d: LoadedDeployment): NewEvent[] {
+  const mine = d.warmWindows.find((w) => w.version.id === d.toVersion.id);
+  if (!mine) return [];
+  return [
     {
-      type: adopted ? 'warm_instances_adopted' : 'warm_window_closed',
-      message: adopted
-        ? `v${open.version.semver} was still warm (${open.slots.length} instance(s) out of rotation): no process needs to start for them`
-        : `Stopped the ${open.slots.length} warm instance(s) of v${open.version.semver}: this deployment replaces the rollback window`,
-      data: { version: open.version.semver, slots: open.slots, windowId: open.id },
+      type: 'warm_instances_adopted',
+      message: `v${mine.version.semver} is still warm (${mine.slots.length} instance(s) out of rotation): no process starts for them`,
+      data: { version: mine.version.semver, slots: mine.slots, windowId: mine.id },
     },
   ];
-  const extra: TxWork = async (tx) => {
-    await tx.warmWindow.updateMany({ where: { id: open.id, closedAt: null }, data: { closedAt: new Date(now), closedReason: adopted ? 'used' : 'replaced' } });
+}
+
+/** Slots of `versionId` an open warm window keeps: a failed deployment's revert leaves them running. */
+export function warmSlotsOf(d: LoadedDeployment, versionId: string): number[] {
+  return d.warmWindows.filter((w) => w.version.id === versionId).flatMap((w) => w.slots);
+}
+
+/**
+ * When a deployment succeeds: every other window of the service is over. The one of the version
+ * it deployed was used (its instances now serve); the others' versions are no longer what a
+ * rollback returns to: their instances stop (under this deployment's fence). They close in the
+ * transaction that ends the deployment.
+ */
+export async function warmAtSuccess(runtime: Runtime, f: Fence, d: LoadedDeployment, now: number, drainMs: number): Promise<{ events: NewEvent[]; extra: TxWork }> {
+  const used = d.warmWindows.filter((w) => w.deploymentId !== d.id && w.version.id === d.toVersion.id);
+  const stale = d.warmWindows.filter((w) => w.deploymentId !== d.id && w.version.id !== d.toVersion.id);
+  const closeUsed: TxWork = async (tx) => {
+    if (used.length) await tx.warmWindow.updateMany({ where: { id: { in: used.map((w) => w.id) }, closedAt: null }, data: { closedAt: new Date(now), closedReason: 'used' } });
   };
-  return { events, extra };
+  if (stale.length === 0) return { events: [], extra: closeUsed };
+  for (const w of stale) await runtime.scale(f, workloadOfVersion(d, w.version), [], drainMs);
+  return {
+    events: stale.map((w) => ({
+      type: 'warm_window_closed',
+      message: `Stopped the ${w.slots.length} warm instance(s) of v${w.version.semver}: v${d.toVersion.semver} replaced the version a rollback would return to`,
+      data: { version: w.version.semver, slots: w.slots, windowId: w.id },
+    })),
+    extra: async (tx) => {
+      await closeUsed(tx);
+      await tx.warmWindow.updateMany({ where: { id: { in: stale.map((w) => w.id) }, closedAt: null }, data: { closedAt: new Date(now), closedReason: 'replaced' } });
+    },
+  };
 }
 
 /**

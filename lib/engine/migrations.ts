@@ -1,12 +1,17 @@
 /**
- * Which schema migrations a rollback undoes. Rolling back to a version undoes what every version
- * that went live after it (the current one included, and one still in flight) applied — except
- * the migrations the target itself declares, which its code expects. Irreversible ones refuse
- * the rollback unless an admin overrides with a reason; reversible ones run their down hook
- * before the traffic moves back, newest first (the reverse of the order they were applied in).
+ * Which schema migrations a rollback undoes. The schema's state is replayed from the release
+ * history: a version going live by a deployment applies its migrations; one going live by a
+ * rollback had every reversible migration it does not declare undone (irreversible ones stay).
+ * Rolling back to a version then undoes what is applied and the target does not declare — plus
+ * the migrations of a deployment still in flight. Irreversible ones refuse the rollback unless an
+ * admin overrides with a reason (each time: they stay applied); reversible ones run their down
+ * hook before the traffic moves back, newest first (the reverse of the order they were applied in).
  */
 import { AppError } from '../errors/app-error';
 import type { HistoryEntry, Migration, MigrationDown } from './types';
+
+/** A release-history entry, with how its version went live. */
+export type MigrationHistoryEntry = HistoryEntry & { kind?: 'deploy' | 'rollback' };
 
 export interface VersionMigrations {
   id: string;
@@ -29,36 +34,36 @@ export interface MigrationsToUndo {
 }
 
 export function migrationsToUndo(input: {
-  history: HistoryEntry[];
+  history: MigrationHistoryEntry[];
   versions: VersionMigrations[];
   targetVersionId: string;
   /** A deployment in flight that is being rolled back: its version counts as newest. */
   inFlightVersionId?: string | null;
 }): MigrationsToUndo {
   const byId = new Map(input.versions.map((v) => [v.id, v]));
-  const newestFirst = input.history
+  const declares = (versionId: string | null | undefined, id: string) => (byId.get(versionId ?? '')?.migrations ?? []).some((m) => m.id === id);
+  const oldestFirst = input.history
     .map((entry, i) => ({ entry, i }))
-    .sort((a, b) => b.entry.from - a.entry.from || b.i - a.i)
-    .map(({ entry }) => entry.versionId);
-  const since: string[] = input.inFlightVersionId ? [input.inFlightVersionId] : [];
-  for (const versionId of newestFirst) {
-    if (versionId === input.targetVersionId) break;
-    since.push(versionId);
+    .sort((a, b) => a.entry.from - b.entry.from || a.i - b.i)
+    .map(({ entry }) => entry);
+  // Replay: what is applied now, in the order it was applied.
+  let applied: Array<Migration & { version: string }> = [];
+  const apply = (versionId: string) => {
+    const v = byId.get(versionId);
+    for (const m of v?.migrations ?? []) if (!applied.some((a) => a.id === m.id)) applied.push({ ...m, version: v!.semver });
+  };
+  for (const e of oldestFirst) {
+    if (e.kind === 'rollback') applied = applied.filter((a) => !a.reversible || declares(e.versionId, a.id));
+    else apply(e.versionId);
   }
-  const kept = new Set((byId.get(input.targetVersionId)?.migrations ?? []).map((m) => m.id));
-  const seen = new Set<string>();
+  if (input.inFlightVersionId) apply(input.inFlightVersionId);
   const undone: UndoneMigration[] = [];
   const downs: MigrationDown[] = [];
-  for (const versionId of since) {
-    const v = byId.get(versionId);
-    if (!v) continue;
-    for (const m of [...v.migrations].reverse()) {
-      if (kept.has(m.id) || seen.has(m.id)) continue;
-      seen.add(m.id);
-      const action = !m.reversible ? 'irreversible' : m.down ? 'down_hook' : 'nothing_to_run';
-      undone.push({ version: v.semver, id: m.id, reversible: m.reversible, action });
-      if (m.down) downs.push({ version: v.semver, migration: m.id, hook: m.down });
-    }
+  for (const m of [...applied].reverse()) {
+    if (declares(input.targetVersionId, m.id)) continue;
+    const action = !m.reversible ? 'irreversible' : m.down ? 'down_hook' : 'nothing_to_run';
+    undone.push({ version: m.version, id: m.id, reversible: m.reversible, action });
+    if (m.down) downs.push({ version: m.version, migration: m.id, hook: m.down });
   }
   return { undone, irreversible: undone.filter((m) => m.action === 'irreversible'), downs };
 }

@@ -11,7 +11,6 @@
  * A release with a deployment still in flight is refused: roll that service back on its own
  * (which aborts it) or wait for the release to end.
  */
-import { systemClock } from '../clock';
 import type { Prisma } from '../db/client';
 import { AppError } from '../errors/app-error';
 import type { Tx } from '../events/append';
@@ -93,7 +92,6 @@ async function planReleaseRollback(tx: Tx, ctx: ServiceContext, id: string, opts
  */
 export async function rollbackRelease(ctx: ServiceContext, id: string, input: unknown, actor: string) {
   const body = parseInput(releaseRollbackSchema, input ?? {});
-  const clock = ctx.clock ?? systemClock;
   const result = await ctx.db.$transaction(async (tx) => {
     const plan = await planReleaseRollback(tx, ctx, id, { emergency: body.emergency, actor });
     if (body.dryRun) return { plan, releaseId: null };
@@ -116,7 +114,6 @@ export async function rollbackRelease(ctx: ServiceContext, id: string, input: un
         waves: plan.waves,
         actor,
         options: { emergency: body.emergency, ...(typeof body.override === 'object' ? { override: body.override } : {}) } as Prisma.InputJsonValue,
-        createdAt: new Date(clock.now()),
         items: {
           create: await Promise.all(
             plan.items.map(async (i) => {

@@ -67,15 +67,21 @@ async function runningSlots(env: EnvironmentRow, service: string, versionId: str
   return all ? all.filter((i) => i.versionId === versionId && i.state === 'running').map((i) => i.slot) : null;
 }
 
-const asHistory = (rows: Array<{ versionId: string; from: Date; until: Date | null }>, versions: VersionRow[]) =>
-  rows.map((h) => ({ versionId: h.versionId, semver: versions.find((v) => v.id === h.versionId)?.semver ?? '?', from: h.from.getTime(), until: h.until?.getTime() ?? null }));
+const asHistory = (rows: Array<{ versionId: string; from: Date; until: Date | null; deployment: { kind: 'deploy' | 'rollback' } | null }>, versions: VersionRow[]) =>
+  rows.map((h) => ({
+    versionId: h.versionId,
+    semver: versions.find((v) => v.id === h.versionId)?.semver ?? '?',
+    from: h.from.getTime(),
+    until: h.until?.getTime() ?? null,
+    kind: h.deployment?.kind ?? 'deploy',
+  }));
 
 export async function decideRollback(
   tx: Tx,
   args: { service: ServiceRow; env: EnvironmentRow; active: ActiveDeployment | null; current: VersionRow | null; requested?: string; emergency: boolean; now: number; actor: string },
 ): Promise<RollbackDecision> {
   const { service, env, active, now } = args;
-  const history = await tx.releaseHistory.findMany({ where: { serviceId: service.id, environmentId: env.id }, orderBy: { from: 'asc' } });
+  const history = await tx.releaseHistory.findMany({ where: { serviceId: service.id, environmentId: env.id }, orderBy: { from: 'asc' }, include: { deployment: { select: { kind: true } } } });
   const versions = await tx.version.findMany({ where: { serviceId: service.id } });
   const withMigrations = versions.map((v) => ({ id: v.id, semver: v.semver, migrations: migrationsOf(v.migrations) }));
   const hooks = hookNames(service.hooks);
