@@ -9,7 +9,7 @@ import { InlineError } from '../ui/states';
 import { RollbackButton } from '../services/rollback-button';
 import { useMay } from '../auth/permissions';
 
-type D = { id: string; service: string; state: string; from: string | null; to: string; kind: string; reverting: unknown; steps: Array<{ kind: string }>; step: number };
+type D = { id: string; service: string; environment: string; state: string; from: string | null; to: string; kind: string; reverting: unknown; steps: Array<{ kind: string }>; step: number };
 
 type Pending = { action: 'pause' | 'resume' | 'promote' | 'abort'; title: string; body: string; confirm: string; danger: boolean };
 
@@ -52,7 +52,7 @@ export function DeploymentControls({ d }: { d: D }) {
           Resume
         </Button>
       )}
-      {active && !d.reverting && (at === 'analysis' || at === 'hold') && (
+      {active && !d.reverting && (at === 'analysis' || at === 'hold' || at === 'verify') && (
         <Button
           onClick={() =>
             ask({
@@ -87,7 +87,7 @@ export function DeploymentControls({ d }: { d: D }) {
           Abort
         </Button>
       )}
-      {(active || d.state === 'succeeded') && d.kind !== 'rollback' && <RollbackButton service={d.service} size="md" />}
+      {(active || d.state === 'succeeded') && d.kind !== 'rollback' && <RollbackButton service={d.service} environment={d.environment} size="md" />}
       <InlineError error={error} />
       <Dialog open={pending !== null} onClose={() => setPending(null)} title={pending?.title ?? ''} testId="control-dialog">
         <p className="text-sm">{pending?.body}</p>
