@@ -123,7 +123,7 @@ async function main() {
   const want = (name: string) => !only || only.includes(name);
   if (want('engine-plan')) benchPlanning();
   await canaryBenchmarks(emit);
-  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency'];
+  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency', 'release-rollback'];
   const needDb = want('event-append') || want('orchestrator-deployment') || (!process.argv.includes('--no-runtime') && runtimeBenches.some(want));
   if (!needDb) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bench-'));

@@ -51,6 +51,8 @@ export class Worker {
   private wake: (() => void) | null = null;
   private bus: PgBus | null = null;
   private readonly wakers = new Map<string, () => void>();
+  /** Deployments poked while their loop was busy (not sleeping): the next sleep returns at once. */
+  private readonly poked = new Set<string>();
   private readonly timers: Array<ReturnType<typeof setInterval>> = [];
 
   constructor(private readonly o: WorkerOptions) {
@@ -74,7 +76,11 @@ export class Worker {
       this.bus = new PgBus(this.o.databaseUrl, [WORK_CHANNEL]);
       this.bus.on(WORK_CHANNEL, (id: unknown) => {
         // A person acted on a deployment (abort, promote…) or new work arrived: react now.
-        if (typeof id === 'string') this.wakers.get(id)?.();
+        if (typeof id === 'string') {
+          const wake = this.wakers.get(id);
+          if (wake) wake();
+          else if (this.running.has(id)) this.poked.add(id);
+        }
         this.wake?.();
       });
       this.bus.on('error', (e: Error) => this.log(`bus error: ${e.message}`));
@@ -102,6 +108,7 @@ export class Worker {
     this.log(`${how} deployment ${h.deploymentId} (token ${h.token})`);
     const p = this.run(h, how).finally(() => {
       this.running.delete(h.deploymentId);
+      this.poked.delete(h.deploymentId);
       this.wake?.();
     });
     this.running.set(h.deploymentId, p);
@@ -109,6 +116,8 @@ export class Worker {
 
   /** Sleep up to `ms`, or less if the deployment is poked (NOTIFY on the work channel). */
   private sleepOrWake(deploymentId: string, ms: number): Promise<void> {
+    // A poke that arrived while the step ran (an abort, a rollback) must not wait out the sleep.
+    if (this.poked.delete(deploymentId)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
