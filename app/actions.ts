@@ -14,6 +14,7 @@ import {
   createVersion,
   promoteVersion,
   rejectDeployment,
+  rollbackRelease,
   rollbackService,
   serviceContext,
 } from '@/lib/services';
@@ -41,7 +42,20 @@ export async function deployAction(service: string, input: unknown) {
 }
 
 export async function rollbackAction(service: string, input: unknown) {
-  return run({ role: 'deployer', action: 'service.rollback', services: [String(service)], mutation: !isDryRun(input) }, (p) => rollbackService(serviceContext(), service, input, p.actor));
+  return run({ role: 'deployer', action: 'service.rollback', services: [String(service)], mutation: !isDryRun(input) }, (p) => {
+    // Rolling back past an irreversible migration is an admin's call, with a reason.
+    assertMayOverrideFreeze(p, input);
+    return rollbackService(serviceContext(), service, input, p.actor);
+  });
+}
+
+export async function rollbackReleaseAction(releaseId: string, input: unknown) {
+  // Every service of the release must be in the caller's scope.
+  const r = isUuid(String(releaseId)) ? await serviceContext().db.release.findUnique({ where: { id: String(releaseId) }, select: { items: { select: { service: { select: { name: true } } } } } }).catch(() => null) : null;
+  return run({ role: 'deployer', action: 'release.rollback', services: r ? r.items.map((i) => i.service.name) : [], mutation: !isDryRun(input) }, (p) => {
+    assertMayOverrideFreeze(p, input);
+    return rollbackRelease(serviceContext(), releaseId, input, p.actor);
+  });
 }
 
 export async function controlAction(deploymentId: string, action: string, input: unknown) {

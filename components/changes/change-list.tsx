@@ -6,6 +6,30 @@ import { Ago } from '../ui/time';
 
 const KIND_TONE: Record<Change['kind'], Tone> = { deploy: 'blue', rollback: 'amber', version: 'violet', service: 'zinc', config: 'violet' };
 
+/** What a deployment brought in or a rollback undid: commits (linked when the service has a compare template) and config keys. */
+function Diff({ c }: { c: Change }) {
+  const d = c.diff;
+  if (!d) return null;
+  const shas = d.versions.map((v) => (v.commitSha ? `v${v.version} ${v.commitSha.slice(0, 7)}` : null)).filter(Boolean);
+  const keys = [...d.config.added.map((k) => `+${k}`), ...d.config.removed.map((k) => `−${k}`), ...d.config.changed.map((k) => `~${k}`)];
+  if (shas.length === 0 && keys.length === 0 && !d.compareUrl) return null;
+  return (
+    <span data-testid="change-diff">
+      {' '}
+      · {c.kind === 'rollback' ? 'undoes' : 'brings'} {shas.join(', ')}
+      {d.compareUrl && (
+        <>
+          {' '}
+          <a href={d.compareUrl} className="underline" target="_blank" rel="noreferrer">
+            commits
+          </a>
+        </>
+      )}
+      {keys.length > 0 && <> · config {keys.join(' ')}</>}
+    </span>
+  );
+}
+
 function rate(t: Change['before']): string {
   if (!t) return '—';
   if (t.errorRate === null) return `${t.requests} req`;
@@ -54,6 +78,7 @@ export function ChangeList({ changes, compact, rollback }: { changes: Change[]; 
                 </>
               )}
               {c.reason && <> · {c.reason}</>}
+              <Diff c={c} />
             </span>
           )}
         </li>

@@ -13,7 +13,7 @@ import { useMay } from '../auth/permissions';
 type D = {
   id: string;
   service: string;
-  environment?: string;
+  environment: string;
   state: string;
   from: string | null;
   to: string;
@@ -84,7 +84,7 @@ export function DeploymentControls({ d }: { d: D }) {
           Resume
         </Button>
       )}
-      {active && !d.reverting && (at === 'analysis' || at === 'hold') && (
+      {active && !d.reverting && (at === 'analysis' || at === 'hold' || at === 'verify') && (
         <Button
           onClick={() =>
             ask({

@@ -15,6 +15,7 @@ import { DeploymentControls } from './controls';
 import { TrafficSplit } from './traffic-split';
 import { InstancesPanel } from '../services/instances-panel';
 import { CanaryPanel } from './canary-panel';
+import { NotificationsPanel } from './notifications-panel';
 import type { getDeployment } from '@/lib/services/deployments';
 
 /** GET /api/v1/deployments/{id}, as JSON (its dates are already ISO strings). */
@@ -37,6 +38,8 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
       void qc.invalidateQueries({ queryKey: ['deployment', id] });
       void qc.invalidateQueries({ queryKey: ['analysis', id] });
       if (e.type === 'traffic_shifted' || e.type.startsWith('instances_')) void qc.invalidateQueries({ queryKey: ['instances', initial.service] });
+      if (e.type.startsWith('notification_')) void qc.invalidateQueries({ queryKey: ['notifications', id] });
+      if (e.type.startsWith('warm_')) void qc.invalidateQueries({ queryKey: ['rollback-windows'] });
     },
     [qc, id, initial.service],
   );
@@ -123,6 +126,7 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
           <Section title="Timeline" testId="timeline-section">
             <Timeline events={timeline.events} connected={timeline.connected} everConnected={timeline.everConnected} error={timeline.error} />
           </Section>
+          <NotificationsPanel deploymentId={d.id} active={!done} />
         </div>
         <Section title="Instances">
           <InstancesPanel service={d.service} lines={2} highlight={{ version: d.to, label: d.kind === 'rollback' ? 'target' : 'new' }} />

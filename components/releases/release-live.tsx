@@ -9,9 +9,13 @@ import { StateBadge } from '../ui/badge';
 import { Section } from '../ui/states';
 import { Ago } from '../ui/time';
 import { useOverviewFeed } from '../realtime/use-overview-feed';
+import { ReleaseRollbackButton } from './release-rollback-button';
 
 export type ReleaseView = {
   id: string;
+  kind: 'deploy' | 'rollback';
+  rollbackOf: string | null;
+  rollbacks: Array<{ id: string; state: string }>;
   state: string;
   strategy: string | null;
   waves: string[][];
@@ -36,9 +40,37 @@ export function ReleaseLive({ initial, cursor }: { initial: ReleaseView; cursor:
         <Breadcrumbs trail={[{ href: '/releases', label: 'Releases' }]}>
           <span className="font-mono">{r.id.slice(0, 8)}</span>
         </Breadcrumbs>
-        <h1 className="flex items-center gap-2 text-xl font-semibold">
-          Release of {r.items.length} service{r.items.length === 1 ? '' : 's'} <StateBadge state={r.state} testId="release-state" />
-        </h1>
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h1 className="flex items-center gap-2 text-xl font-semibold">
+            {r.kind === 'rollback' ? 'Rollback' : 'Release'} of {r.items.length} service{r.items.length === 1 ? '' : 's'} <StateBadge state={r.state} testId="release-state" />
+          </h1>
+          {r.kind === 'deploy' && r.state !== 'running' && !r.rollbacks.some((x) => x.state === 'running') && (
+            <ReleaseRollbackButton releaseId={r.id} services={r.items.map((i) => i.service)} />
+          )}
+        </div>
+        {r.rollbackOf && (
+          <p className="text-sm">
+            Rolls back{' '}
+            <Link href={`/releases/${r.rollbackOf}`} className="font-mono hover:underline">
+              release {r.rollbackOf.slice(0, 8)}
+            </Link>
+            , dependents first
+          </p>
+        )}
+        {r.rollbacks.length > 0 && (
+          <p className="text-sm" data-testid="release-rolled-back">
+            Rolled back by{' '}
+            {r.rollbacks.map((x, i) => (
+              <span key={x.id}>
+                {i > 0 && ', '}
+                <Link href={`/releases/${x.id}`} className="font-mono hover:underline">
+                  {x.id.slice(0, 8)}
+                </Link>{' '}
+                ({x.state})
+              </span>
+            ))}
+          </p>
+        )}
         <p className="text-sm text-zinc-500">
           by {r.actor} · {r.strategy ?? "each service's default strategy"} · created <Ago iso={r.createdAt} />
           {r.reason && <span className="text-red-700 dark:text-red-400"> · {r.reason}</span>}

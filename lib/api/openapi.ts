@@ -13,6 +13,7 @@ import {
   createServiceSchema,
   createVersionSchema,
   documentedAs,
+  releaseRollbackSchema,
   rollbackSchema,
   updateServiceSchema,
 } from '../services/schemas';
@@ -25,6 +26,7 @@ import {
   gateSchema,
   leaseSchema,
   previewSchema,
+  releaseRollbackResultSchema,
   releaseSchema,
   rollbackResultSchema,
   serviceDetailSchema,
@@ -46,6 +48,7 @@ import {
 import { hostListSchema, hostSchema } from '../services/host-responses';
 import { registerHostSchema, updateHostSchema } from '../services/host-schemas';
 import { createEnvironmentSchema, createFreezeWindowSchema, decisionSchema, promoteSchema, updateEnvironmentSchema } from '../services/environment-schemas';
+import { createSubscriptionSchema, deliverySchema, rollbackWindowSchema, subscriptionSchema } from '../services/notification-schemas';
 import { createTokenSchema, createUserSchema, loginSchema, updateUserSchema } from '../auth/schemas';
 import type { Role } from '../auth/roles';
 import { STATUS_BY_CODE } from '../errors/app-error';
@@ -233,6 +236,21 @@ const OPS: Op[] = [
   { method: 'post', path: '/api/v1/deployments/{id}/reject', summary: 'Reject a deployment waiting for approval: it ends', role: 'approver', body: decisionSchema, ok: 200, response: deploymentSchema },
   { method: 'get', path: '/api/v1/approvals', summary: 'The approvals inbox: deployments waiting for approval, and whether the caller may decide', role: 'viewer', ok: 200, response: approvalsSchema },
   { method: 'get', path: '/api/health', summary: 'Liveness and the database (503 when it is unreachable)', role: 'public', ok: 200, response: healthResponseSchema },
+  {
+    method: 'post',
+    path: '/api/v1/releases/{id}/rollback',
+    summary: 'Roll every service of a release back in reverse dependency waves (202), or preview it with dryRun (200)',
+    role: 'deployer',
+    body: releaseRollbackSchema,
+    ok: 202,
+    response: releaseRollbackResultSchema,
+    also: [{ status: 200, description: 'dryRun: per wave, each service from which version to which, warm or not, migrations, what is left alone', response: releaseRollbackResultSchema }],
+  },
+  { method: 'get', path: '/api/v1/rollback-windows', summary: 'The warm rollback windows open now: a rollback to their version is a traffic switch', role: 'viewer', ok: 200, response: list('windows', rollbackWindowSchema) },
+  { method: 'get', path: '/api/v1/notifications/subscriptions', summary: 'Notification subscriptions (target URLs never shown back)', role: 'viewer', ok: 200, response: list('subscriptions', subscriptionSchema) },
+  { method: 'post', path: '/api/v1/notifications/subscriptions', summary: 'Subscribe a webhook target (JSON, Slack-compatible or templated) to outcomes of a service or every service', role: 'admin', body: createSubscriptionSchema, ok: 201, response: subscriptionSchema },
+  { method: 'delete', path: '/api/v1/notifications/subscriptions/{id}', summary: 'Remove a notification subscription', role: 'admin', ok: 200, response: subscriptionSchema },
+  { method: 'get', path: '/api/v1/deployments/{id}/notifications', summary: "The deployment's notifications, each delivery attempt logged", role: 'viewer', ok: 200, response: list('notifications', deliverySchema) },
 ];
 
 export function openApiDocument() {

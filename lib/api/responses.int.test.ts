@@ -49,6 +49,12 @@ import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
 import * as approvals from '@/app/api/v1/approvals/route';
 import * as hosts from '@/app/api/v1/hosts/route';
 import * as hostRoute from '@/app/api/v1/hosts/[name]/route';
+import * as releaseRollback from '@/app/api/v1/releases/[id]/rollback/route';
+import * as subscriptions from '@/app/api/v1/notifications/subscriptions/route';
+import * as subscription from '@/app/api/v1/notifications/subscriptions/[id]/route';
+import * as deploymentNotifications from '@/app/api/v1/deployments/[id]/notifications/route';
+import * as rollbackWindows from '@/app/api/v1/rollback-windows/route';
+import { advanceReleases, getRelease } from '../services/releases';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -154,6 +160,36 @@ describe('every answer matches its documented schema', () => {
     ids.release = r.body.id;
     await call(release.GET, 'GET', '/api/v1/releases/{id}', { params: { id: ids.release } });
     await call(releases.GET, 'GET', '/api/v1/releases');
+  });
+
+  it('rollback windows, notifications, a whole release rolled back', async () => {
+    await w.service({ name: 'rel', replicas: 1, hooks: { pre: [], post: [], preRollback: [{ name: 'page', type: 'command', command: 'true' }], postRollback: [] } }, [
+      '1.0.0',
+      { version: '2.0.0', config: { FEATURE: 'on' } },
+    ]);
+    const sub = await call(subscriptions.POST, 'POST', '/api/v1/notifications/subscriptions', { body: { name: 'ops', service: 'rel', url: 'https://hooks.example.com/services/T0/B0/SECRET', format: 'slack' } });
+    expect(sub.body.target).toBe('https://hooks.example.com/…');
+    await call(subscriptions.GET, 'GET', '/api/v1/notifications/subscriptions');
+    const release = async (version: string) => {
+      const r = await call(releases.POST, 'POST', '/api/v1/releases', { body: { items: [{ service: 'rel', version }] } });
+      for (let i = 0; i < 10 && (await getRelease(tdb.db, r.body.id)).state === 'running'; i++) {
+        await advanceReleases(w.ctx);
+        const d = (await getRelease(tdb.db, r.body.id)).items[0]!.deployment;
+        if (d && d.state === 'queued') await w.run((await claimDeployment(tdb.db, d.id, 'worker-r', w.clock.now()))!);
+      }
+      return r.body.id as string;
+    };
+    await release('1.0.0');
+    const second = await release('2.0.0');
+    const windows = await call(rollbackWindows.GET, 'GET', '/api/v1/rollback-windows');
+    expect(windows.body.windows.some((x: { service: string }) => x.service === 'rel')).toBe(true);
+    const dry = await call(releaseRollback.POST, 'POST', '/api/v1/releases/{id}/rollback', { params: { id: second }, body: { dryRun: true } });
+    expect([dry.status, dry.body.items[0].preview.warm.version, dry.body.items[0].preview.undoes.config]).toEqual([200, '1.0.0', { added: [], removed: ['FEATURE'], changed: [] }]);
+    const done = await call(releaseRollback.POST, 'POST', '/api/v1/releases/{id}/rollback', { params: { id: second }, body: {} });
+    expect([done.status, done.body.release.kind]).toEqual([202, 'rollback']);
+    const d = await tdb.db.deployment.findFirstOrThrow({ where: { service: { name: 'rel' } }, orderBy: { createdAt: 'desc' } });
+    await call(deploymentNotifications.GET, 'GET', '/api/v1/deployments/{id}/notifications', { params: { id: d.id } });
+    await call(subscription.DELETE, 'DELETE', '/api/v1/notifications/subscriptions/{id}', { params: { id: sub.body.id } });
   });
 
   it('overview and what changed', async () => {

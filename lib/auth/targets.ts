@@ -19,3 +19,10 @@ export async function servicesOfReleaseBody(req: Request): Promise<string[]> {
   const body = (await readJson(req)) as { items?: Array<{ service?: unknown }> } | null;
   return Array.isArray(body?.items) ? body.items.map((i) => String(i?.service ?? '')) : [];
 }
+
+/** The services a release moved (its rollback acts on every one of them). */
+export async function servicesOfRelease(db: Db, id: string): Promise<string[]> {
+  const r = isUuid(id) ? await db.release.findUnique({ where: { id }, select: { items: { select: { service: { select: { name: true } } } } } }) : null;
+  if (!r) throw new AppError('not_found', `release ${id} not found`, { id });
+  return r.items.map((i) => i.service.name);
+}

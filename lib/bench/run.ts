@@ -126,7 +126,7 @@ async function main() {
   const want = (name: string) => !only || only.includes(name);
   if (want('engine-plan')) benchPlanning();
   await canaryBenchmarks(emit);
-  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency'];
+  const runtimeBenches = ['zero-downtime', 'router-overhead', 'control-plane-restart', 'rollback-latency', 'release-rollback'];
   const fleetBenches = ['fleet-zero-downtime', 'host-loss', 'edge-overhead'];
   const withRuntime = !process.argv.includes('--no-runtime');
   // Its own PostgreSQL, killed and restarted: never the shared bench cluster.

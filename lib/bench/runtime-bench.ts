@@ -6,7 +6,9 @@
  *  - control-plane-restart: a Flightdeck process killed and restarted mid-deployment
  *    under load;
  *  - rollback-latency: from the rollback request's commit to 100 % of traffic on the good
- *    version, for blue-green (inside its scale-down delay) and an unfinished canary.
+ *    version, for blue-green (inside its scale-down delay) and an unfinished canary — and, in
+ *    rollback-bench.ts, after a rolling or canary deployment succeeded (the warm window), with
+ *    release-rollback (a five-service release rolled back under load).
  * The runtime agent runs in its own process, as in production, so the load generator does
  * not share its event loop.
  */
@@ -26,6 +28,7 @@ import { createDeployment } from '../services/create-deployment';
 import { readEvents } from '../events/read';
 import { RealWorld, ROOT } from '../testing/real-world';
 import { openLoad, summarize } from './load';
+import { releaseRollback, rollbackAfterSuccess } from './rollback-bench';
 
 type Emit = (line: Record<string, unknown>) => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +45,11 @@ export async function runtimeBenchmarks(databaseUrl: string, emit: Emit): Promis
     if (want('zero-downtime')) await zeroDowntime(w, emit);
     if (want('router-overhead')) await routerOverhead(w, emit);
     if (want('control-plane-restart')) await controlPlaneRestart(w, databaseUrl, agent.url, token, emit);
-    if (want('rollback-latency')) await rollbackLatency(w, databaseUrl, emit);
+    if (want('rollback-latency')) {
+      await rollbackLatency(w, databaseUrl, emit);
+      await rollbackAfterSuccess(w, databaseUrl, emit);
+    }
+    if (want('release-rollback')) await releaseRollback(w, databaseUrl, emit);
   } finally {
     process.kill(agent.pid, 'SIGTERM');
     await db.$disconnect();

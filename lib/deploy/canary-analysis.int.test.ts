@@ -16,6 +16,9 @@ import { getAnalysis } from '../services/analysis';
 import { getErrorBudget } from '../services/error-budget';
 import { updateService } from '../services/services';
 import { isAppError } from '../errors/app-error';
+import { systemClock } from '../clock';
+import { until } from '../testing/until';
+import { NotificationDeliverer } from '../notifications/deliver';
 
 let tdb: TestDatabase;
 let w: RealWorld;
@@ -135,19 +138,21 @@ describe('canary analysis on real demo-service processes', () => {
       expect((await w.runtime.list('payment-gateway')).filter((i) => i.versionId === v2.id && i.state === 'running')).toEqual([]);
       expect(v2.bad).toBe(true);
       expect(v2.badReason).toMatch(/error-rate/);
-      // Both webhooks: our JSON and a Slack-compatible {text, blocks}.
-      const deadline = Date.now() + 10_000;
-      while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // Both webhooks, enqueued with the failure and delivered by the notification tick: our JSON and a Slack-compatible {text, blocks}.
+      const deliverer = new NotificationDeliverer({ db: tdb.db, clock: systemClock });
+      await until('both webhooks delivered', async () => {
+        await deliverer.tick();
+        return received.length >= 2;
+      });
       const json = received.find((r) => r.path === '/json')!.body;
       const slack = received.find((r) => r.path === '/slack')!.body;
       expect(json).toMatchObject({ event: 'canary_analysis_failed', deploymentId: id, service: 'payment-gateway', version: '2.0.0', baselineVersion: '1.0.0', metric: 'error-rate' });
       expect(json.pValue as number).toBeLessThan(0.001);
       expect(slack.text).toMatch(/Canary of payment-gateway v2\.0\.0 failed analysis and was rolled back to v1\.0\.0: error-rate/);
       expect(Array.isArray(slack.blocks)).toBe(true);
-      // The delivery is on the timeline too.
-      const until = Date.now() + 5_000;
-      while (!(await w.events(id)).some((e) => e.type === 'alert_sent') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      expect((await w.events(id)).find((e) => e.type === 'alert_sent')?.message).toBe('Alerted 2 of 2 webhook(s)');
+      // Each delivery is on the timeline too.
+      const delivered = (await w.events(id)).filter((e) => e.type === 'notification_delivered').map((e) => e.message);
+      expect(delivered.sort()).toEqual([`Notified json target ${hookUrl}/… (canary_analysis_failed)`, `Notified slack target ${hookUrl}/… (canary_analysis_failed)`]);
     } finally {
       await new Promise((r) => hook.close(r));
     }

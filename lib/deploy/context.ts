@@ -13,8 +13,6 @@ import { readState, type Control, type Progress } from '../state/deployment-stat
 import type { LeaseHandle } from '../state/leases';
 import type { Plan } from '../engine';
 import type { ProbeTracker } from './probes';
-import type { Webhook } from '../engine';
-import type { AnalysisAlert } from './alerts';
 
 export interface VersionRow {
   id: string;
@@ -33,12 +31,16 @@ export interface LoadedDeployment {
   environment: { id: string; name: string; runtime: unknown };
   phase: string;
   cursor: number;
-  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Hooks; analysis: unknown; placement: NonNullable<Workload['placement']> };
+  /** epoch ms when a worker began it (null while queued). */
+  startedAt: number | null;
+  service: { id: string; name: string; template: Template; health: HealthPolicy; hooks: Required<Hooks>; analysis: unknown; placement: NonNullable<Workload['placement']> };
   toVersion: VersionRow;
   fromVersion: VersionRow | null;
   plan: Plan;
   progress: Progress;
   control: Control;
+  /** The service's open warm rollback windows in this environment (normally at most one). */
+  warmWindows: Array<{ id: string; deploymentId: string; version: VersionRow; slots: number[] }>;
 }
 
 interface Template {
@@ -53,9 +55,10 @@ function objectOr<T extends object>(raw: unknown, fallback: T): T {
   return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as T) : fallback;
 }
 
-function hooksOf(raw: unknown): Hooks {
-  const h = objectOr<{ pre?: Hook[]; post?: Hook[] }>(raw, {});
-  return { pre: Array.isArray(h.pre) ? h.pre : [], post: Array.isArray(h.post) ? h.post : [] };
+function hooksOf(raw: unknown): Required<Hooks> {
+  const h = objectOr<Partial<Record<keyof Hooks, Hook[]>>>(raw, {});
+  const list = (x: Hook[] | undefined) => (Array.isArray(x) ? x : []);
+  return { pre: list(h.pre), post: list(h.post), preRollback: list(h.preRollback), postRollback: list(h.postRollback) };
 }
 
 export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployment | null> {
@@ -69,6 +72,7 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
     environment: { id: d.environment.id, name: d.environment.name, runtime: d.environment.runtime },
     phase: d.phase,
     cursor: d.cursor,
+    startedAt: d.startedAt?.getTime() ?? null,
     service: {
       id: d.service.id,
       name: d.service.name,
@@ -81,6 +85,11 @@ export async function loadDeployment(db: Db, id: string): Promise<LoadedDeployme
     toVersion: d.toVersion,
     fromVersion: d.fromVersion,
     ...readState(d),
+    warmWindows: await db.warmWindow.findMany({
+      where: { serviceId: d.serviceId, environmentId: d.environmentId, closedAt: null },
+      select: { id: true, deploymentId: true, version: true, slots: true },
+      orderBy: { openedAt: 'asc' },
+    }),
   };
 }
 
@@ -93,6 +102,11 @@ export function versionOf(d: LoadedDeployment, role: Role): VersionRow | null {
 export function workloadOf(d: LoadedDeployment, role: Role): Workload {
   const version = versionOf(d, role);
   if (!version) throw new Error(`deployment ${d.id} has no ${role} version`);
+  return workloadOfVersion(d, version);
+}
+
+/** What the runtime runs for any version of the deployment's service (a warm one, say). */
+export function workloadOfVersion(d: LoadedDeployment, version: VersionRow): Workload {
   return buildWorkload({ service: d.service, version, environment: d.environment.name, deploymentId: d.id });
 }
 
@@ -112,8 +126,6 @@ export interface StepContext {
   drainTimeoutMs: number;
   /** Time between two canary evaluations when the analysis config does not say. */
   analysisIntervalMs: number;
-  /** Alert these webhooks (call it only after the commit: from an outcome's `after`). */
-  alert(webhooks: Webhook[], alert: AnalysisAlert): void;
 }
 
 export type TxWork = (tx: Tx) => Promise<void>;
@@ -125,9 +137,9 @@ export interface Recorded {
   progress?: Partial<Progress>;
   /** Who caused it (default: Flightdeck itself). */
   actor?: string;
-  /** More writes in the same transaction (analysis measurements, consuming a promote). */
+  /** More writes in the same transaction (analysis measurements, consuming a promote, notifications). */
   extra?: TxWork;
-  /** Side effects once committed (alerts): never before, never inside the transaction. */
+  /** Side effects once committed: never before, never inside the transaction. */
   after?: () => void;
 }
 

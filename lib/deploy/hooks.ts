@@ -1,6 +1,7 @@
 /**
  * Deployment hooks: a command or an HTTP call, with a timeout, output captured for the
- * timeline. Each run gets a stable idempotency key (deployment + phase + index) as
+ * timeline. The same runner serves deploy hooks, rollback hooks and migrations' down hooks
+ * (FLIGHTDECK_MIGRATION_ID names the migration). Each run gets a stable idempotency key (deployment + phase + index) as
  * FLIGHTDECK_HOOK_KEY / Idempotency-Key: if a worker dies mid-hook, the worker that takes
  * over runs it again with the same key, so a hook can recognise the repeat.
  *
@@ -10,7 +11,7 @@
  * the control plane's own (which holds the database's credentials).
  */
 import { spawn } from 'node:child_process';
-import type { Hook } from '../engine/types';
+import type { Hook, HookPhase } from '../engine/types';
 import { removeWorkFolder, runAs, workFolder } from '../runtime/run-as';
 
 export interface HookContext {
@@ -20,8 +21,10 @@ export interface HookContext {
   /** The version live before this deployment (null: none). */
   fromVersion?: string | null;
   environment?: string;
-  phase: 'pre' | 'post';
+  phase: HookPhase;
   key: string;
+  /** A migration's down hook: the migration it undoes. */
+  migration?: string;
 }
 
 /** What a command hook is told about the deployment it runs for. */
@@ -34,6 +37,7 @@ function facts(ctx: HookContext): Record<string, string> {
     ...(ctx.environment ? { FLIGHTDECK_ENVIRONMENT: ctx.environment } : {}),
     FLIGHTDECK_HOOK_PHASE: ctx.phase,
     FLIGHTDECK_HOOK_KEY: ctx.key,
+    ...(ctx.migration ? { FLIGHTDECK_MIGRATION_ID: ctx.migration } : {}),
   };
 }
 

@@ -45,7 +45,8 @@ async function versionId(w: World, service: string, semver: string) {
 describe('TestDeploymentPipeline', () => {
   it('test_rolling_update_batch_count', async () => {
     const w = new World(tdb.db);
-    await w.service({ name: 'inventory-service', replicas: 3 }, ['1.0.0', '1.1.0']);
+    // The warm rollback window off: this regression is about each old instance stopping in its batch.
+    await w.service({ name: 'inventory-service', replicas: 3, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '1.1.0']);
     await w.deploy('inventory-service', { version: '1.0.0', strategy: 'rolling' });
     const before = w.runtime.log.length;
 
@@ -72,7 +73,7 @@ describe('TestDeploymentPipeline', () => {
 
     // Kubernetes surge/unavailable: 4 replicas, maxSurge 25% (rounds up → 1), maxUnavailable 0:
     // never more than 5 instances alive, never fewer than 4 in rotation once serving.
-    await w.service({ name: 'surge-service', replicas: 4 }, ['1.0.0', '2.0.0']);
+    await w.service({ name: 'surge-service', replicas: 4, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '2.0.0']);
     await w.deploy('surge-service', { version: '1.0.0' });
     const mark = w.runtime.log.length;
     const s = await w.deploy('surge-service', { version: '2.0.0', strategy: 'rolling', params: { maxSurge: '25%', maxUnavailable: 0 } });
@@ -109,7 +110,8 @@ describe('TestDeploymentPipeline', () => {
 
   it('test_blue_green_atomic_switch', async () => {
     const w = new World(tdb.db);
-    await w.service({ name: 'order-processor', replicas: 3 }, ['1.0.0', '2.0.0']);
+    // The warm rollback window off: blue stops once its scale-down delay is over.
+    await w.service({ name: 'order-processor', replicas: 3, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '2.0.0']);
     await w.deploy('order-processor', { version: '1.0.0' });
     const blue = await versionId(w, 'order-processor', '1.0.0');
     const green = await versionId(w, 'order-processor', '2.0.0');

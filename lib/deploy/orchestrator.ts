@@ -9,19 +9,19 @@
 import { isAppError } from '../errors/app-error';
 import type { Clock } from '../clock';
 import type { Db, Prisma } from '../db/client';
-import { appendEvents, type NewEvent } from '../events/append';
+import { appendEvents, type NewEvent, type Tx } from '../events/append';
 import { DEFAULTS, describeSteps, type Step } from '../engine';
 import { isRuntimeFault, type Runtime, type RuntimeExtras, type RuntimeFault } from '../runtime/types';
 import type { EnvironmentTarget } from '../runtime/registry';
-import { withProgress, toJson, type Revert } from '../state/deployment-state';
+import { withProgress, toJson, type AsRollback, type Revert } from '../state/deployment-state';
 import { fence, releaseLease, type LeaseHandle } from '../state/leases';
-import { alerter } from './alerts';
 import { appendCrashes, crashesOf } from './crash-watcher';
 import { loadDeployment, type LoadedDeployment, type Outcome, type Recorded, type StepContext, type TxWork } from './context';
 import { reverted, succeeded, type Ending } from './finish';
 import { ProbeTracker } from './probes';
 import { revertFromHere, revertMessage } from './revert';
 import { execute } from './steps';
+import { cleanUpWindow, warmAtBegin, warmAtSuccess } from './warm';
 
 export type AdvanceResult = { status: 'continue' } | { status: 'wait'; ms: number } | { status: 'done' } | { status: 'lost'; reason: string };
 
@@ -42,11 +42,8 @@ const CONTINUE: AdvanceResult = { status: 'continue' };
 
 export class Orchestrator {
   private readonly probes = new ProbeTracker();
-  private readonly alert: StepContext['alert'];
 
-  constructor(private readonly o: OrchestratorOptions) {
-    this.alert = alerter(o.db, o.clock, o.log);
-  }
+  constructor(private readonly o: OrchestratorOptions) {}
 
   /**
    * One transition: prove the lease, update the deployment, append its events — one transaction.
@@ -77,7 +74,8 @@ export class Orchestrator {
 
   private async tick(h: LeaseHandle): Promise<AdvanceResult> {
     const d = await loadDeployment(this.o.db, h.deploymentId);
-    if (!d) return { status: 'lost', reason: `deployment ${h.deploymentId} no longer exists` };
+    // A lease that is no deployment's belongs to an ended warm window: stop its instances, release it.
+    if (!d) return { status: await cleanUpWindow(this.o.db, (env) => this.o.runtimeFor?.(env) ?? this.o.runtime, h, () => this.o.clock.now(), this.drainMs()) };
     if (d.state === 'succeeded' || d.state === 'failed' || d.state === 'aborted') {
       await this.o.db.$transaction((tx) => releaseLease(tx, h));
       return { status: 'done' };
@@ -85,14 +83,14 @@ export class Orchestrator {
     if (d.state === 'queued') return this.begin(h, d);
     // A requested abort turns into a revert, whether running or paused.
     if (d.control.abort && !d.progress.revert) {
-      const { reason, markBad, actor } = d.control.abort;
-      return this.revert(h, d, { kind: 'fail', reason, markBad, events: [], actor }, 'aborted');
+      const { reason, markBad, actor, rollback } = d.control.abort;
+      return this.revert(h, d, { kind: 'fail', reason, markBad, events: [], actor }, 'aborted', rollback);
     }
     const rv = d.progress.revert;
     if (!rv && d.state === 'paused') return { status: 'wait', ms: 1000 };
     const steps = rv ? rv.steps : d.plan.steps;
     const index = rv ? rv.cursor : d.cursor;
-    if (index >= steps.length) return this.end(h, d, rv ? reverted(d, rv, new Date(this.o.clock.now())) : succeeded(d, new Date(this.o.clock.now())));
+    if (index >= steps.length) return this.end(h, d, rv ? reverted(d, rv, new Date(this.o.clock.now())) : await this.succeededWithWarm(h, d));
     const ctx = this.context(h, d, rv ? 'revert' : 'forward', steps, index);
     let outcome: Outcome;
     try {
@@ -116,10 +114,13 @@ export class Orchestrator {
       fence: { service: d.service.name, token: h.token },
       runtime: this.runtimeOf(d),
       probes: this.probes,
-      drainTimeoutMs: this.o.drainTimeoutMs ?? DEFAULTS.drainSeconds * 1000,
+      drainTimeoutMs: this.drainMs(),
       analysisIntervalMs: (this.o.analysisIntervalSeconds ?? DEFAULTS.analysisIntervalSeconds) * 1000,
-      alert: this.alert,
     };
+  }
+
+  private drainMs(): number {
+    return this.o.drainTimeoutMs ?? DEFAULTS.drainSeconds * 1000;
   }
 
   private runtimeOf(d: LoadedDeployment): Runtime {
@@ -128,12 +129,15 @@ export class Orchestrator {
 
   private async begin(h: LeaseHandle, d: LoadedDeployment): Promise<AdvanceResult> {
     const from = d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing';
+    // A rollback to a version still warm takes its instances over: nothing starts for them.
+    const warm = warmAtBegin(d);
     await this.commit(h, { state: 'running', startedAt: new Date(this.o.clock.now()), phase: 'starting' }, [
       {
         type: 'deployment_started',
         message: `${d.kind === 'rollback' ? 'Rolling back' : 'Deploying'} ${d.service.name} in ${d.environment.name} ${from} → v${d.toVersion.semver} (${d.plan.strategy}, ${d.plan.steps.length} steps)`,
         data: { strategy: d.plan.strategy, from: d.fromVersion?.semver ?? null, to: d.toVersion.semver, environment: d.environment.name, worker: h.owner, token: h.token },
       },
+      ...warm,
     ]);
     return CONTINUE;
   }
@@ -177,12 +181,24 @@ export class Orchestrator {
   }
 
   /** Switch to reverting: the steps that restore the previous version, from what runs now. */
-  private async revert(h: LeaseHandle, d: LoadedDeployment, o: Extract<Outcome, { kind: 'fail' }>, outcome: Revert['outcome']): Promise<AdvanceResult> {
-    const rv = await revertFromHere(d, this.runtimeOf(d), { outcome, reason: o.reason, markBad: o.markBad });
+  private async revert(h: LeaseHandle, d: LoadedDeployment, o: Extract<Outcome, { kind: 'fail' }>, outcome: Revert['outcome'], rollback?: AsRollback): Promise<AdvanceResult> {
+    const rv = await revertFromHere(d, this.runtimeOf(d), { outcome, reason: o.reason, markBad: o.markBad }, rollback);
     const progress = withProgress({ ...d.progress, ...o.progress }, { revert: rv });
     const event: NewEvent = { type: 'reverting', message: revertMessage(d, rv), data: { outcome, reason: o.reason, steps: rv.steps } };
     await this.recorded(h, { state: 'running', phase: 'reverting', progress }, { ...o, events: [...o.events, event] });
     return CONTINUE;
+  }
+
+  /** Success also ends the older warm windows: their version is no longer a rollback's target. */
+  private async succeededWithWarm(h: LeaseHandle, d: LoadedDeployment): Promise<Ending> {
+    const now = this.o.clock.now();
+    const warm = await warmAtSuccess(this.runtimeOf(d), { service: d.service.name, token: h.token }, d, now, this.drainMs());
+    const ending = succeeded(d, new Date(now));
+    const extra = async (tx: Tx) => {
+      await ending.extra(tx);
+      await warm.extra(tx);
+    };
+    return { ...ending, events: [...ending.events, ...warm.events], extra };
   }
 
   /** The terminal transition; its instances' crashes go on the timeline first, never after it. */
@@ -214,7 +230,7 @@ function faulted(ctx: StepContext, e: RuntimeFault): Outcome {
     message: forward
       ? `Paused: the runtime failed (${e.kind}): ${e.message}. Nothing was marked bad and no traffic moved; resume once it is fixed.`
       : `the runtime failed (${e.kind}): ${e.message}; retrying`,
-    data: { kind: e.kind, details: e.details, step: ctx.index },
+    data: { kind: e.kind, details: e.details, step: ctx.index, paused: forward },
   };
   if (!forward) return { kind: 'fail', reason: `runtime fault (${e.kind}): ${e.message}`, markBad: false, events: [event] };
   return { kind: 'pause', phase: `paused: runtime fault (${e.kind})`, progress: { fault: { kind: e.kind, message: e.message, at: ctx.now } }, events: [event] };

@@ -60,6 +60,8 @@ export class Worker {
   private wake: (() => void) | null = null;
   private bus: PgBus | null = null;
   private readonly wakers = new Map<string, () => void>();
+  /** Deployments poked while their loop was busy (not sleeping): the next sleep returns at once. */
+  private readonly poked = new Set<string>();
   private readonly timers: Array<ReturnType<typeof setInterval>> = [];
   /** A newer claim of a deployment this worker is still running: the run that follows it. */
   private readonly successors = new Map<string, LeaseHandle>();
@@ -122,7 +124,11 @@ export class Worker {
       this.bus = new PgBus(this.o.databaseUrl, [WORK_CHANNEL]);
       this.bus.on(WORK_CHANNEL, (id: unknown) => {
         // A person acted on a deployment (abort, promote…) or new work arrived: react now.
-        if (typeof id === 'string') this.wakers.get(id)?.();
+        if (typeof id === 'string') {
+          const wake = this.wakers.get(id);
+          if (wake) wake();
+          else if (this.running.has(id)) this.poked.add(id);
+        }
         this.wake?.();
       });
       this.bus.on('error', (e: Error) => this.log(`bus error: ${e.message}`));
@@ -168,6 +174,7 @@ export class Worker {
       .catch((e: unknown) => this.failed(`deployment ${h.deploymentId}`, e))
       .finally(() => {
         this.running.delete(h.deploymentId);
+        this.poked.delete(h.deploymentId);
         const next = this.successors.get(h.deploymentId);
         this.successors.delete(h.deploymentId);
         if (next && next.token > h.token && !this.stopped) this.launch(next);
@@ -178,6 +185,8 @@ export class Worker {
 
   /** Sleep up to `ms`, or less if the deployment is poked (NOTIFY on the work channel). */
   private sleepOrWake(deploymentId: string, ms: number): Promise<void> {
+    // A poke that arrived while the step ran (an abort, a rollback) must not wait out the sleep.
+    if (this.poked.delete(deploymentId)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {

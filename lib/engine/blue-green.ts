@@ -8,6 +8,7 @@ import { DEFAULTS } from './constants';
 import { blueGreenParamsSchema, type BlueGreenParams } from './params';
 import type { InstanceRef, Plan, PlanInput, Step } from './types';
 import { hookSteps } from './hook-steps';
+import { retireSteps, verifySteps } from './retire';
 import { assertReplicas, parseParams, range } from './validate';
 
 /** Validates raw blue-green params and applies defaults (previewHold false, delay 30 s). */
@@ -36,6 +37,7 @@ export function planBlueGreen(input: PlanInput): Plan {
   // The one and only traffic change: atomic, straight to 100 %.
   steps.push({ kind: 'route', route: { mode: 'weights', newWeight: 100 } });
   steps.push(...hookSteps(input.hooks, 'post'));
+  steps.push(...verifySteps(input));
   if (input.hasOld) {
     if (params.scaleDownDelaySeconds > 0) {
       steps.push({
@@ -44,7 +46,7 @@ export function planBlueGreen(input: PlanInput): Plan {
         reason: 'keep blue running so a rollback is only a routing change',
       });
     }
-    steps.push({ kind: 'drain_stop', instances: blue });
+    steps.push(...retireSteps(input, blue.map((b) => b.slot)));
   }
   return { strategy: 'blue-green', params, replicas: input.replicas, steps };
 }

@@ -7,6 +7,7 @@ import { CANARY_MAX_ERROR_RATE, DEFAULTS } from './constants';
 import { canaryParamsSchema, type CanaryParams } from './params';
 import type { InstanceRef, Plan, PlanInput, Step } from './types';
 import { hookSteps } from './hook-steps';
+import { retireSteps, verifySteps } from './retire';
 import { assertReplicas, parseParams, range } from './validate';
 
 export type NormalizedCanaryStep = { weight: number; windowSeconds: number; minSamples: number };
@@ -89,6 +90,6 @@ export function planCanary(input: PlanInput): Plan {
     }
   });
   steps.push(...hookSteps(input.hooks, 'post'));
-  steps.push({ kind: 'drain_stop', instances: range(replicas).map((slot) => ({ role: 'old', slot })) });
+  steps.push(...verifySteps(input), ...retireSteps(input, range(replicas)));
   return { strategy: 'canary', params, replicas, steps, weights: params.steps.map((s) => s.weight) };
 }

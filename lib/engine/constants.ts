@@ -14,6 +14,8 @@ export const DEFAULTS = {
   leaseTtlSeconds: 300,
   gracePeriodSeconds: 60,
   scaleDownDelaySeconds: 30,
+  /** Minutes the replaced version stays running out of rotation after a deployment succeeds. */
+  warmWindowMinutes: 15,
   rollingBatchSize: 1,
   /** Time an instance gets to finish its requests after it leaves rotation, before it is stopped. */
   drainSeconds: 10,

@@ -2,7 +2,8 @@
  * A step in words. One description per step, used by the plan preview, the deployment's phase
  * and timeline, and the panel's list of steps, so people read the same sentence everywhere.
  */
-import type { Plan, RouteSpec, Step } from './types';
+import type { HookPhase, Plan, RouteSpec, Step } from './types';
+import { HOOK_PHASES } from './hook-schema';
 import { range } from './validate';
 
 /** [3] → "slot 3"; [0,1,2] → "slots 0–2"; [0,2,5] → "slots 0, 2, 5". */
@@ -42,10 +43,22 @@ function routeText(route: RouteSpec, strategy: Plan['strategy']): string {
   return `Route traffic to ${parts.join(' and ')}`;
 }
 
-function sentence(step: Step, plan: Pick<Plan, 'strategy' | 'weights'>, hookCounts: Record<'pre' | 'post', number>): string {
+const HOOK_WORDS: Record<HookPhase, string> = {
+  pre: 'Pre-deploy hook',
+  post: 'Post-deploy hook',
+  pre_rollback: 'Pre-rollback hook',
+  post_rollback: 'Post-rollback hook',
+  migration_down: 'Migration down hook',
+};
+
+function minutes(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+}
+
+function sentence(step: Step, plan: Pick<Plan, 'strategy' | 'weights'>, hookCounts: Record<HookPhase, number>): string {
   switch (step.kind) {
     case 'hook':
-      return `${step.phase === 'pre' ? 'Pre' : 'Post'}-deploy hook ${step.index + 1}/${hookCounts[step.phase]}: ${step.name}`;
+      return `${HOOK_WORDS[step.phase]} ${step.index + 1}/${hookCounts[step.phase]}: ${step.name}${step.blocking === false ? ' (a failure is recorded and alerted, never blocking)' : ''}`;
     case 'start':
       return `Start ${instancesText(step)}`;
     case 'await_ready':
@@ -64,6 +77,10 @@ function sentence(step: Step, plan: Pick<Plan, 'strategy' | 'weights'>, hookCoun
       return `Hold: ${step.reason}`;
     case 'delay':
       return `Wait ${step.seconds} s: ${step.reason}`;
+    case 'keep_warm':
+      return `Keep ${instancesText(step)} running out of rotation for ${minutes(step.seconds)} (instant rollback), stop any other old instance`;
+    case 'verify':
+      return `Analyse the new version at 100% for ${step.windowSeconds} s against the previous version's figures (at least ${step.minSamples} requests); roll back at once on harm`;
   }
 }
 
@@ -79,13 +96,10 @@ export interface StepDescription {
  * it adds or removes, so the pass keeps track of what is in rotation.
  */
 export function describeSteps(plan: Pick<Plan, 'strategy' | 'replicas' | 'weights' | 'batches' | 'steps'>, steps: Step[] = plan.steps): StepDescription[] {
-  const hookCounts = {
-    pre: steps.filter((s) => s.kind === 'hook' && s.phase === 'pre').length,
-    post: steps.filter((s) => s.kind === 'hook' && s.phase === 'post').length,
-  };
+  const hookCounts = Object.fromEntries(HOOK_PHASES.map((phase) => [phase, steps.filter((s) => s.kind === 'hook' && s.phase === phase).length])) as Record<HookPhase, number>;
   const batchOfSlot = new Map<number, number>();
   plan.batches?.forEach((batch, b) => batch.forEach((slot) => batchOfSlot.set(slot, b + 1)));
-  const hasOld = steps.some((s) => s.kind === 'drain_stop' && s.instances.some((i) => i.role === 'old'));
+  const hasOld = steps.some((s) => (s.kind === 'drain_stop' || s.kind === 'keep_warm') && s.instances.some((i) => i.role === 'old'));
   let rotation = { old: new Set(hasOld ? range(plan.replicas) : []), new: new Set<number>() };
   const batchOf = (step: Step): number | undefined => {
     if (!plan.batches) return undefined;

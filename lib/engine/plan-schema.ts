@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { STRATEGIES } from './constants';
 import { appliedAnalysisConfigSchema } from './analysis-config';
 import { strategyParamsSchemas } from './params';
+import { HOOK_PHASES, migrationDownSchema } from './hook-schema';
 import type { Plan, RouteSpec, Step } from './types';
 
 const slot = z.number().int().min(0);
@@ -21,7 +22,13 @@ const routeSpecSchema = z
 
 export const stepSchema = z
   .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('hook'), phase: z.enum(['pre', 'post']), index: z.number().int().min(0), name: z.string() }),
+    z.strictObject({
+      kind: z.literal('hook'),
+      phase: z.enum(HOOK_PHASES),
+      index: z.number().int().min(0),
+      name: z.string(),
+      blocking: z.boolean().optional().meta({ description: 'false: a failure is recorded and alerted, and the deployment goes on.' }),
+    }),
     z.strictObject({ kind: z.literal('start'), instances }),
     z.strictObject({ kind: z.literal('await_ready'), instances }),
     z.strictObject({ kind: z.literal('route'), route: routeSpecSchema }),
@@ -35,6 +42,12 @@ export const stepSchema = z
     }),
     z.strictObject({ kind: z.literal('hold'), reason: z.string() }).meta({ description: 'Wait for a person to promote.' }),
     z.strictObject({ kind: z.literal('delay'), seconds: z.number(), reason: z.string() }).meta({ description: 'Wait a fixed time.' }),
+    z
+      .strictObject({ kind: z.literal('keep_warm'), instances, seconds: z.number().min(0) })
+      .meta({ description: 'Keep these old instances running out of rotation for `seconds` after success (the warm rollback window); stop the other old ones.' }),
+    z
+      .strictObject({ kind: z.literal('verify'), windowSeconds: z.number(), minSamples: z.number().int() })
+      .meta({ description: "Post-promotion analysis: the new version at 100 % against the previous version's figures; harm reverts at once." }),
   ])
   .meta({ title: 'Plan step' });
 
@@ -49,6 +62,7 @@ export const planSchema = z
     batches: z.array(z.array(slot)).optional().meta({ description: 'Rolling: the slot batches, e.g. [[0],[1],[2]].' }),
     weights: z.array(z.number()).optional().meta({ description: 'Canary: the weights in order, ending at 100.' }),
     analysis: appliedAnalysisConfigSchema.optional().meta({ description: 'Canary: the analysis config in force.' }),
+    migrationDowns: z.array(migrationDownSchema).optional().meta({ description: 'Rollbacks: the down hooks of the migrations undone, in the order they run.' }),
   })
   .meta({ title: 'Plan', description: 'The flat list of steps a deployment executes, one at a time.' });
 

@@ -2,12 +2,13 @@
  * Entry point for planning: validates the request and dispatches to the strategy's planner.
  */
 import { STRATEGIES, type StrategyName } from './constants';
-import type { InstanceRef, Plan, PlanInput, StrategyParams, Step } from './types';
+import type { Plan, PlanInput, StrategyParams } from './types';
 import { planBlueGreen, validateBlueGreenParams } from './blue-green';
 import { planCanary, validateCanaryParams } from './canary';
 import { planRecreate, validateRecreateParams } from './recreate';
 import { planRolling, validateRollingParams } from './rolling';
-import { assertReplicas, invalid, range, show } from './validate';
+import { planFastRollback } from './rollback-plan';
+import { assertReplicas, invalid, show } from './validate';
 
 function assertStrategy(strategy: unknown): asserts strategy is StrategyName {
   if (typeof strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(strategy)) {
@@ -31,23 +32,6 @@ export function validateStrategyParams(strategy: string, params: unknown): Strat
     case 'recreate':
       return validateRecreateParams(params);
   }
-}
-
-/**
- * A rollback restores a known-good version fast, whatever strategy the service uses: no hooks,
- * holds, analysis or delays — the whole set is started beside the current one and traffic
- * moves in one atomic switch (a fast blue-green).
- */
-function planFastRollback(input: PlanInput, params: StrategyParams): Plan {
-  const slots = range(input.replicas);
-  const fresh: InstanceRef[] = slots.map((slot) => ({ role: 'new', slot }));
-  const steps: Step[] = [
-    { kind: 'start', instances: fresh },
-    { kind: 'await_ready', instances: fresh },
-    { kind: 'route', route: { mode: 'weights', newWeight: 100 } },
-  ];
-  if (input.hasOld) steps.push({ kind: 'drain_stop', instances: slots.map((slot) => ({ role: 'old', slot })) });
-  return { strategy: input.strategy, params, replicas: input.replicas, steps };
 }
 
 export function planDeployment(input: PlanInput): Plan {

@@ -118,19 +118,28 @@ function trafficOf(route: RouteSpec): Traffic {
  * instance is a first deployment.
  */
 function planHasOld(plan: Plan): boolean {
-  return plan.steps.some((s) => s.kind === 'drain_stop' && s.instances.some((i) => i.role === 'old'));
+  return plan.steps.some((s) => (s.kind === 'drain_stop' || s.kind === 'keep_warm') && s.instances.some((i) => i.role === 'old'));
+}
+
+const HOOK_LISTS = { pre: 'pre', post: 'post', pre_rollback: 'preRollback', post_rollback: 'postRollback' } as const;
+
+/** The hook a hook step runs, when the context or the plan declares it (its timeout bounds the step). */
+function hookOf(step: Extract<Step, { kind: 'hook' }>, plan: Plan, ctx: PreviewContext) {
+  if (step.phase === 'migration_down') return plan.migrationDowns?.[step.index]?.hook;
+  return ctx.hooks?.[HOOK_LISTS[step.phase]]?.[step.index];
 }
 
 // ------------------------------------------------------------------ timing
 
 function timingOf(
   step: Step,
+  plan: Plan,
   ctx: PreviewContext,
 ): { seconds: SecondsRange; timing: string; waitsForHuman: boolean } {
   const fixed = (s: number, timing: string) => ({ seconds: { min: s, max: s }, timing, waitsForHuman: false });
   switch (step.kind) {
     case 'hook': {
-      const declared = ctx.hooks?.[step.phase][step.index]?.timeoutSeconds;
+      const declared = hookOf(step, plan, ctx)?.timeoutSeconds;
       const timeout = declared ?? HOOK_TIMEOUT_DEFAULT_SECONDS;
       return {
         seconds: { min: 0, max: timeout },
@@ -162,6 +171,10 @@ function timingOf(
       return fixed(step.seconds, `${step.seconds} s`);
     case 'hold':
       return { seconds: { min: 0, max: 0 }, timing: 'until someone promotes (not counted)', waitsForHuman: true };
+    case 'keep_warm':
+      return fixed(0, `immediate; the warm instances stop ${step.seconds / 60} min after the deployment ends`);
+    case 'verify':
+      return fixed(step.windowSeconds, `at least ${step.windowSeconds} s (the post-promotion window; longer if samples are short)`);
   }
 }
 
@@ -211,7 +224,7 @@ export function previewPlan(plan: Plan, ctx: PreviewContext): Preview {
   const cumulative: SecondsRange = { min: 0, max: 0 };
   const downtime: SecondsRange = { min: 0, max: 0 };
   const steps: PreviewStep[] = plan.steps.map((step, i) => {
-    const { seconds, timing, waitsForHuman } = timingOf(step, ctx);
+    const { seconds, timing, waitsForHuman } = timingOf(step, plan, ctx);
     // Time spent while nothing serves (after something had served) is downtime.
     if (!traffic.serving && everServed) {
       downtime.min += seconds.min;

@@ -6,6 +6,7 @@ import type { HealthPolicy, InstanceRef, Plan, PlanInput, RecreateParams, Step }
 import { readinessSeconds } from './health';
 import { recreateParamsSchema } from './params';
 import { hookSteps } from './hook-steps';
+import { verifySteps } from './retire';
 import { assertReplicas, invalid, isFiniteNumber, parseParams, range, show } from './validate';
 
 /** Recreate takes no parameters; anything given is an error rather than silently ignored. */
@@ -30,6 +31,8 @@ export function planRecreate(input: PlanInput): Plan {
   steps.push({ kind: 'await_ready', instances: fresh });
   steps.push({ kind: 'route', route: { mode: 'instances', old: [], new: [...slots] } });
   steps.push(...hookSteps(input.hooks, 'post'));
+  // Nothing of the old version is left to keep warm: recreate never runs two versions at once.
+  steps.push(...verifySteps(input));
   return { strategy: 'recreate', params, replicas: input.replicas, steps };
 }
 

@@ -6,7 +6,7 @@
  * When every old instance is still running this is a pure traffic change — one route and the
  * cleanup — which is what makes blue-green and canary rollbacks instant.
  */
-import type { InstanceRef, Step } from './types';
+import type { Hooks, InstanceRef, MigrationDown, Step } from './types';
 import { assertReplicas, invalid, isInteger, range, show } from './validate';
 
 function slotSet(name: string, slots: number[], replicas: number): number[] {
@@ -18,11 +18,20 @@ function slotSet(name: string, slots: number[], replicas: number): number[] {
   return [...new Set(slots)].sort((a, b) => a - b);
 }
 
+/** A revert a person asked for as a rollback: its hooks run, and its migrations go back before the traffic. */
+export interface RevertAsRollback {
+  hooks: Pick<Hooks, 'preRollback' | 'postRollback'>;
+  downs: MigrationDown[];
+  /** An emergency rollback (the default) never waits on a failing pre-rollback hook. */
+  emergency?: boolean;
+}
+
 export function planRevert(input: {
   replicas: number;
   hasOld: boolean;
   oldRunning: number[];
   newRunning: number[];
+  rollback?: RevertAsRollback;
 }): Step[] {
   assertReplicas(input.replicas);
   const oldRunning = slotSet('oldRunning', input.oldRunning, input.replicas);
@@ -32,9 +41,20 @@ export function planRevert(input: {
       ? [{ kind: 'drain_stop', instances: newRunning.map((slot): InstanceRef => ({ role: 'new', slot })) }]
       : [];
 
+  const rb = input.rollback;
+  const pre: Step[] = (rb?.hooks.preRollback ?? []).map((h, index) => ({
+    kind: 'hook' as const,
+    phase: 'pre_rollback' as const,
+    index,
+    name: h.name,
+    ...((rb?.emergency ?? true) ? { blocking: false } : {}),
+  }));
+  const downs: Step[] = (rb?.downs ?? []).map((d, index) => ({ kind: 'hook', phase: 'migration_down', index, name: `${d.migration} of v${d.version}` }));
+  const post: Step[] = (rb?.hooks.postRollback ?? []).map((h, index) => ({ kind: 'hook', phase: 'post_rollback', index, name: h.name, blocking: false }));
+
   if (!input.hasOld) {
     // A first deployment has nothing to go back to: take the new instances out and stop them.
-    return [{ kind: 'route', route: { mode: 'instances', old: [], new: [] } }, ...stopNew];
+    return [...pre, ...downs, { kind: 'route', route: { mode: 'instances', old: [], new: [] } }, ...post, ...stopNew];
   }
 
   const missing = range(input.replicas)
@@ -48,5 +68,5 @@ export function planRevert(input: {
         ]
       : [];
   // Traffic moves only once the whole old set is ready, in one atomic change.
-  return [...restart, { kind: 'route', route: { mode: 'weights', newWeight: 0 } }, ...stopNew];
+  return [...pre, ...restart, ...downs, { kind: 'route', route: { mode: 'weights', newWeight: 0 } }, ...post, ...stopNew];
 }

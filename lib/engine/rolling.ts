@@ -15,6 +15,7 @@ import { DEFAULTS } from './constants';
 import { PERCENT, rollingParamsSchema, type IntOrPercent, type RollingParams } from './params';
 import type { Plan, PlanInput, Step } from './types';
 import { hookSteps } from './hook-steps';
+import { keepsOldToTheEnd, retireSteps, verifySteps } from './retire';
 import { assertReplicas, invalid, parseParams, range, show } from './validate';
 
 /**
@@ -96,7 +97,9 @@ export function rollingBatches(
 /**
  * pre hooks → per batch: [take `unavailable` old slots out of rotation and stop them] → start
  * the batch's new slots → await their readiness → route (old slots not yet replaced + every
- * new slot so far) → drain and stop the rest of the batch's old slots → post hooks.
+ * new slot so far) → drain and stop the rest of the batch's old slots → post hooks. With a warm
+ * window or post-promotion analysis the replaced old slots are only taken out of rotation, and
+ * retired at the end (after the analysis): the warm ones kept, the others stopped.
  */
 export function planRolling(input: PlanInput): Plan {
   assertReplicas(input.replicas);
@@ -105,6 +108,10 @@ export function planRolling(input: PlanInput): Plan {
   const { batches, unavailable } = rollingBatches(replicas, params);
 
   const steps: Step[] = [...hookSteps(input.hooks, 'pre')];
+  // With a warm window or post-promotion analysis, replaced old slots leave rotation but keep
+  // running until the end; only the slots maxUnavailable takes down first are stopped on the way.
+  const keepOld = keepsOldToTheEnd(input);
+  const stoppedFirst = new Set<number>();
   const newStarted: number[] = [];
   // Old slots that are out of rotation (stopped, or about to be drained after their replacement).
   const retired = new Set<number>();
@@ -116,6 +123,7 @@ export function planRolling(input: PlanInput): Plan {
     const stopFirst = hasOld ? batch.slice(0, unavailable) : [];
     if (stopFirst.length > 0) {
       stopFirst.forEach((s) => retired.add(s));
+      stopFirst.forEach((s) => stoppedFirst.add(s));
       steps.push({ kind: 'route', route: { mode: 'instances', old: oldInRotation(), new: [...newStarted] } });
       steps.push({ kind: 'drain_stop', instances: refs('old', stopFirst) });
     }
@@ -126,10 +134,11 @@ export function planRolling(input: PlanInput): Plan {
     batch.forEach((s) => retired.add(s));
     steps.push({ kind: 'route', route: { mode: 'instances', old: oldInRotation(), new: [...newStarted] } });
 
-    const stopAfter = hasOld ? batch.slice(stopFirst.length) : [];
+    const stopAfter = hasOld && !keepOld ? batch.slice(stopFirst.length) : [];
     if (stopAfter.length > 0) steps.push({ kind: 'drain_stop', instances: refs('old', stopAfter) });
   }
 
   steps.push(...hookSteps(input.hooks, 'post'));
+  if (keepOld) steps.push(...verifySteps(input), ...retireSteps(input, range(replicas).filter((s) => !stoppedFirst.has(s))));
   return { strategy: 'rolling', params, replicas, steps, batches };
 }

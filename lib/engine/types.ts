@@ -28,6 +28,31 @@ export type Hook =
 export interface Hooks {
   pre: Hook[];
   post: Hook[];
+  /** Run before a rollback moves anything (a failure never blocks an emergency rollback). */
+  preRollback?: Hook[];
+  /** Run once a rollback's traffic is back on the good version. */
+  postRollback?: Hook[];
+}
+
+/**
+ * Where a hook step's hook is declared: the deploy hooks and rollback hooks of the service, or
+ * the down hook of a migration being undone (listed in the plan or the revert).
+ */
+export type HookPhase = 'pre' | 'post' | 'pre_rollback' | 'post_rollback' | 'migration_down';
+
+/** A schema migration a version applies; a reversible one may declare the hook that undoes it. */
+export interface Migration {
+  id: string;
+  reversible: boolean;
+  down?: Hook;
+}
+
+/** A migration's down hook to run during a rollback, newest migration first. */
+export interface MigrationDown {
+  /** The version that applied it. */
+  version: string;
+  migration: string;
+  hook: Hook;
 }
 
 // ---------------------------------------------------------------- plans
@@ -53,7 +78,8 @@ export type RouteSpec =
   | { mode: 'weights'; newWeight: number };
 
 export type Step =
-  | { kind: 'hook'; phase: 'pre' | 'post'; index: number; name: string }
+  /** `blocking: false`: a failure is recorded and alerted, and the deployment goes on. */
+  | { kind: 'hook'; phase: HookPhase; index: number; name: string; blocking?: boolean }
   | { kind: 'start'; instances: InstanceRef[] }
   | { kind: 'await_ready'; instances: InstanceRef[] }
   | { kind: 'route'; route: RouteSpec }
@@ -69,7 +95,18 @@ export type Step =
   /** Wait for a human to promote (blue-green preview). */
   | { kind: 'hold'; reason: string }
   /** Wait a fixed time (blue-green scale-down delay). */
-  | { kind: 'delay'; seconds: number; reason: string };
+  | { kind: 'delay'; seconds: number; reason: string }
+  /**
+   * The warm rollback window: keep these old instances running out of rotation for `seconds`
+   * after the deployment ends (a rollback inside it only moves traffic), stop the other old ones.
+   */
+  | { kind: 'keep_warm'; instances: InstanceRef[]; seconds: number }
+  /**
+   * Post-promotion analysis: the new version at 100 % is analysed for a window against the
+   * previous version's figures from before the deployment; harm reverts at once (the old
+   * instances still run, out of rotation).
+   */
+  | { kind: 'verify'; windowSeconds: number; minSamples: number };
 
 export interface PlanInput {
   strategy: StrategyName;
@@ -78,8 +115,18 @@ export interface PlanInput {
   /** False for a service's first deployment: there is nothing to replace. */
   hasOld: boolean;
   hooks: Hooks;
-  /** Rollbacks skip analysis, holds and hooks: they restore a known-good version fast. */
+  /** Rollbacks skip analysis, holds and deploy hooks: they restore a known-good version fast. */
   kind?: 'deploy' | 'rollback';
+  /** Keep this many old instances warm for `seconds` after success (a deployment replacing a version). */
+  warm?: { slots: number; seconds: number };
+  /** Analyse the new version at 100 % for a window before the deployment succeeds. */
+  verify?: { windowSeconds: number; minSamples: number };
+  /** Rollbacks: slots of the target version already running (warm), which need no start. */
+  targetRunning?: number[];
+  /** Rollbacks: down hooks of the migrations undone, in the order they run. */
+  migrationDowns?: MigrationDown[];
+  /** Rollbacks: an emergency rollback (the default) never waits on a failing pre-rollback hook. */
+  emergency?: boolean;
 }
 
 export interface Plan {
@@ -94,6 +141,8 @@ export interface Plan {
   weights?: number[];
   /** Canary: the analysis config in force (service default merged with the deployment's override). */
   analysis?: AnalysisConfig;
+  /** Rollbacks: the migrations' down hooks the plan's `migration_down` steps run, by index. */
+  migrationDowns?: MigrationDown[];
 }
 
 // ---------------------------------------------------------------- observation

@@ -8,8 +8,12 @@
  * Within a deployment, times never go backwards: an event is dated no earlier than the one before
  * it (writers take their `at` before waiting for the row lock, so a later seq may carry an
  * earlier clock reading).
+ *
+ * Events that stand for an outcome people are notified of enqueue those notifications in the
+ * same transaction (the outbox), so a notification exists exactly when its event does.
  */
 import type { Prisma } from '../db/client';
+import { enqueueForEvents } from '../notifications/outbox';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -66,6 +70,8 @@ export async function appendEvents(
       at: when,
     })),
   });
+  // Outcomes people subscribe to are enqueued for delivery in this same transaction.
+  await enqueueForEvents(tx, deploymentId, events, actor, at);
   const payload = JSON.stringify({ deploymentId, serviceId: seqRow.service_id, seq: seqRow.last_seq, cursor: lastCursor });
   await tx.$executeRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`;
   return events.map((_, i) => ({ seq: firstSeq + i, cursor: firstCursor + i }));

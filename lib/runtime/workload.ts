@@ -8,7 +8,7 @@
 import type { ConfigSource, Workload, WorkloadHealth } from './types';
 
 export interface WorkloadSource {
-  service: { name: string; template: unknown; health: WorkloadHealth };
+  service: { name: string; template: unknown; health: WorkloadHealth; placement?: unknown };
   version: { id: string; semver: string; artifact: unknown; config: unknown };
   environment: string;
   /** The deployment that asks for it ('' for a preflight, which starts nothing). */
@@ -47,12 +47,22 @@ function configSources(raw: unknown): ConfigSource[] {
   return out;
 }
 
+/** The fleet placement a service asks for, if any: only the fields a runtime understands. */
+function placementOf(raw: unknown): Workload['placement'] | null {
+  const p = objectOr<{ pool?: unknown; onHostLoss?: unknown }>(raw, {});
+  const out: NonNullable<Workload['placement']> = {};
+  if (typeof p.pool === 'string' && p.pool) out.pool = p.pool;
+  if (p.onHostLoss === 'pause' || p.onHostLoss === 'replace') out.onHostLoss = p.onHostLoss;
+  return Object.keys(out).length ? out : null;
+}
+
 export function buildWorkload(src: WorkloadSource): Workload {
   const t = objectOr<Template>(src.service.template, {});
   const a = objectOr<Artifact>(src.version.artifact, {});
   const config = objectOr<Record<string, string>>(src.version.config, {});
   const port = typeof a.port === 'number' ? a.port : t.port;
   const envFrom = configSources(a.envFrom);
+  const placement = placementOf(src.service.placement);
   return {
     service: src.service.name,
     versionId: src.version.id,
@@ -68,5 +78,6 @@ export function buildWorkload(src: WorkloadSource): Workload {
     ...(port ? { port } : {}),
     ...(envFrom.length ? { envFrom } : {}),
     ...(a.resources && typeof a.resources === 'object' ? { resources: a.resources } : {}),
+    ...(placement ? { placement } : {}),
   };
 }

@@ -19,6 +19,8 @@ import { advanceReleases, expireApprovals, recordAllTrafficMinutes } from '../se
 import { watchCrashes } from '../deploy/crash-watcher';
 import { EDGE_SERVER_OPTIONS, guardServer } from '../api/edge';
 import { loopLagReporter } from '../observability/metrics';
+import { scheduleWarmCleanups } from '../deploy/warm';
+import { NotificationDeliverer } from '../notifications/deliver';
 
 /** The worker's poll interval when none is given (the worker's own default). */
 const DEFAULT_POLL_MS = 1000;
@@ -65,6 +67,8 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
 
   // How late each claim pass runs against the poll interval, for the control-plane metrics.
   const workerTicked = loopLagReporter(o.pollMs ?? DEFAULT_POLL_MS);
+  const clock = o.clock ?? systemClock;
+  const deliverer = new NotificationDeliverer({ db, clock, log: o.log });
   const worker =
     o.worker === false
       ? null
@@ -84,8 +88,14 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
             await advanceReleases({ db, clock: o.clock ?? systemClock });
             await expireApprovals({ db, clock: o.clock ?? systemClock }, now);
           },
-          // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
-          periodic: [{ name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, runtimeFor, now) }],
+          periodic: [
+            // Error budgets: copy each service's per-minute traffic before the router forgets it (15 min).
+            { name: 'traffic sampling', everyMs: 60_000, run: (now) => recordAllTrafficMinutes(db, runtimeFor, now) },
+            // The outbox: deliver due notifications, retrying with backoff (it survives restarts: it is all in the database).
+            { name: 'notifications', everyMs: 1_000, run: async () => void (await deliverer.tick()) },
+            // Ended warm rollback windows: a lease per service, for a worker to stop the instances under its fence.
+            { name: 'warm windows', everyMs: 5_000, run: async (now) => void (await scheduleWarmCleanups(db, now)) },
+          ],
         });
   await worker?.start();
   const crashes = worker

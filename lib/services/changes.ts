@@ -11,6 +11,8 @@ import type { Db } from '../db/client';
 import { getRuntime } from '../runtime/registry';
 import { totalTraffic } from '../runtime/types';
 import { parseInput } from './validate';
+import { versionChange, type VersionChange } from '../engine';
+import { factsOf } from './rollback-decision';
 
 export const AROUND_MS = 5 * 60_000;
 
@@ -39,10 +41,12 @@ export interface Change {
   reason: string | null;
   before: TrafficAround | null;
   after: TrafficAround | null;
+  /** A deployment or rollback: what it brings in or undoes (versions, commits, config keys). */
+  diff: VersionChange | null;
 }
 
 /** What a change that is not a deployment leaves empty. */
-const NOT_A_DEPLOYMENT = { environment: null, deploymentId: null, state: null, strategy: null, from: null, to: null, reason: null, before: null, after: null } as const;
+const NOT_A_DEPLOYMENT = { environment: null, deploymentId: null, state: null, strategy: null, from: null, to: null, reason: null, before: null, after: null, diff: null } as const;
 
 const querySchema = z
   .object({
@@ -61,10 +65,10 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
       orderBy: { createdAt: 'desc' },
       take: q.limit,
       include: {
-        service: { select: { name: true } },
+        service: { select: { name: true, compareUrlTemplate: true } },
         environment: { select: { name: true, runtime: true } },
-        toVersion: { select: { semver: true } },
-        fromVersion: { select: { semver: true } },
+        toVersion: true,
+        fromVersion: true,
       },
     }),
     db.version.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, include: { service: { select: { name: true } } } }),
@@ -95,6 +99,14 @@ export async function listChanges(db: Db, query: unknown, now = Date.now()): Pro
         reason: d.reason,
         before: null,
         after: null,
+        diff: versionChange({
+          from: d.fromVersion ? factsOf(d.fromVersion) : null,
+          to: factsOf(d.toVersion),
+          // A rollback undoes the version it leaves; a deploy brings its own in.
+          versions: d.kind === 'rollback' ? (d.fromVersion ? [factsOf(d.fromVersion)] : []) : [factsOf(d.toVersion)],
+          compareUrlTemplate: d.service.compareUrlTemplate,
+          direction: d.kind === 'rollback' ? 'back' : 'forward',
+        }),
       };
     }),
     ...versions.map((v): Change => {

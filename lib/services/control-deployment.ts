@@ -50,7 +50,7 @@ export async function controlDeployment(ctx: ServiceContext, id: string, actionR
         break;
       }
       case 'promote': {
-        if (!step || (step.kind !== 'analysis' && step.kind !== 'hold') || d.progress.revert) {
+        if (!step || (step.kind !== 'analysis' && step.kind !== 'hold' && step.kind !== 'verify') || d.progress.revert) {
           throw new AppError('conflict', `nothing to promote: the deployment is at ${step ? `a ${step.kind} step` : 'its end'}`, { step: step?.kind ?? null });
         }
         const control: Control = { ...d.control, promote: { actor, at: now, cursor: d.cursor } };

@@ -18,6 +18,7 @@ import { placementPreview } from './placement-preview';
 import { getDeployment, leaseTtl, type ServiceContext } from './deployments';
 import { createDeploymentSchema } from './schemas';
 import { parseInput } from './validate';
+import { noteGateRefusal } from './notifications';
 
 const HOUR = 3_600_000;
 
@@ -56,7 +57,7 @@ export async function createDeploymentTx(tx: Tx, ctx: ServiceContext, req: Deplo
       version: p.version.semver,
     });
   }
-  const overrides = enforceGates(p.gates, req.override, actor, now.getTime());
+  const overrides = [...(req.overrides ?? []), ...enforceGates(p.gates, req.override, actor, now.getTime())];
   // Rollbacks never wait for approval: an incident must not be blocked.
   const approvals = kind === 'rollback' || !p.environment.protected ? 0 : p.environment.requiredApprovals;
   const expiresAt = approvals > 0 ? new Date(now.getTime() + p.environment.approvalTtlHours * HOUR) : null;
@@ -145,7 +146,12 @@ export async function createDeployment(ctx: ServiceContext, serviceName: string,
     };
   }
   // The runtime's preflight may ask a cluster: ask it before the transaction, which must stay short.
-  const { runtimeCheck } = await prepareDeployment(ctx.db, { ...req, requester: actor }, (ctx.clock ?? systemClock).now());
-  const { id } = await ctx.db.$transaction((tx) => createDeploymentTx(tx, ctx, { ...req, runtimeCheck }, actor));
+  const { runtimeCheck } = await prepareDeployment(ctx.db, { ...req, requester: actor }, (ctx.clock ?? systemClock).now()).catch(async (e: unknown) => {
+    throw await noteGateRefusal(ctx, e, { service: serviceName, environment: body.environment, version: body.version, actor });
+  });
+  const { id } = await ctx.db.$transaction((tx) => createDeploymentTx(tx, ctx, { ...req, runtimeCheck }, actor)).catch(async (e: unknown) => {
+    // A refusal by a gate is an outcome people subscribe to: told, then answered.
+    throw await noteGateRefusal(ctx, e, { service: serviceName, environment: body.environment, version: body.version, actor });
+  });
   return { dryRun: false as const, deployment: await getDeployment(ctx.db, id) };
 }

@@ -66,7 +66,8 @@ export async function evaluateGates(db: DbOrTx, s: GateSubject): Promise<Gate[]>
 export type OverrideRequest = boolean | { reason: string } | undefined;
 
 export interface Override {
-  gate: Gate['gate'];
+  /** The gate, or `migration`: a rollback past irreversible migrations. */
+  gate: Gate['gate'] | 'migration';
   message: string;
   reason: string;
   actor: string;

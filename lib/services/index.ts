@@ -24,3 +24,6 @@ export * from './promote';
 export * from './service-reads';
 export * from './runtime-metrics';
 export * from './context';
+export * from './release-rollback';
+export * from './notifications';
+export * from './notification-schemas';

@@ -6,7 +6,7 @@
 import type { Db } from '../db/client';
 import type { Tx } from '../events/append';
 import { readLease } from '../state/leases';
-import { DEFAULTS, missingConfigKeys, planDeployment, previewPlan, resolveDeploymentParams, resolveHealthPolicy, type Plan } from '../engine';
+import { DEFAULTS, missingConfigKeys, planDeployment, planExtras, previewPlan, resolveDeploymentParams, resolveHealthPolicy, resolveRollbackPolicy, type MigrationDown, type Plan } from '../engine';
 import { hooksSchema, strategyName as strategyNameSchema } from './schemas';
 import { resolveEnvironment } from './environments';
 import { evaluateGates, type OverrideRequest } from './gates';
@@ -37,6 +37,10 @@ export interface DeployRequest {
   requester?: string;
   /** The runtime's preflight, when the caller already asked it (outside a database transaction). */
   runtimeCheck?: RuntimeCheck;
+  /** A rollback: target slots still warm, the migrations' down hooks, emergency or not. */
+  rollback?: { targetRunning: number[]; downs: MigrationDown[]; emergency: boolean };
+  /** Refusals an admin overrode before the gates (irreversible migrations), to be recorded. */
+  overrides?: Array<{ gate: string; message: string; reason: string; actor: string; at: string }>;
 }
 
 /** Everything a deployment needs decided before acting: plan, preflight, preview. */
@@ -48,13 +52,17 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
   const strategy = strategyNameSchema.parse(req.strategy ?? service.defaultStrategy);
   const { params, analysis } = resolveDeploymentParams({ strategy, service, params: req.params, analysis: req.analysis, kind: req.kind });
   const hooks = hooksSchema.parse(service.hooks);
+  const kind = req.kind ?? 'deploy';
   const plan: Plan = planDeployment({
     strategy,
     params,
     replicas: service.replicas,
     hasOld: live !== null,
     hooks,
-    kind: req.kind ?? 'deploy',
+    kind,
+    // The warm rollback window and post-promotion analysis, from the service's rollback policy.
+    ...planExtras(resolveRollbackPolicy(service.rollbackPolicy), service.replicas, { hasOld: live !== null, kind }),
+    ...(req.rollback ? { targetRunning: req.rollback.targetRunning, migrationDowns: req.rollback.downs, emergency: req.rollback.emergency } : {}),
   });
   if (analysis && plan.steps.some((st) => st.kind === 'analysis')) plan.analysis = analysis;
   const health = resolveHealthPolicy(service.health);
@@ -69,6 +77,7 @@ export async function prepareDeployment(db: DbOrTx, req: DeployRequest, now: num
   for (const r of depRows) dependencies.push({ service: r.name, liveVersion: (await liveVersionOf(db, r.id, environment.id))?.semver ?? null });
   const lease = await readLease(db, service.id, environment.id);
   const preview = previewPlan(plan, {
+    hooks,
     health,
     drainSeconds: DEFAULTS.drainSeconds,
     missingConfigKeys: missing,

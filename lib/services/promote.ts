@@ -14,6 +14,7 @@ import { prepareDeployment, type DeployRequest } from './prepare-deployment';
 import { findServiceOr404 } from './services';
 import { normalizeSemver } from './versions';
 import { parseInput } from './validate';
+import { noteGateRefusal } from './notifications';
 
 export async function promoteVersion(ctx: ServiceContext, serviceName: string, input: unknown, actor: string) {
   const body = parseInput(promoteSchema, input ?? {});
@@ -53,6 +54,8 @@ export async function promoteVersion(ctx: ServiceContext, serviceName: string, i
     const p = await prepareDeployment(db, { ...req, requester: actor }, (ctx.clock ?? systemClock).now());
     return { dryRun: true as const, service: service.name, version, from: from?.name ?? null, to: target.name, strategy: p.strategy, preview: p.preview, gates: p.gates, deployment: null };
   }
-  const { id } = await db.$transaction((tx) => createDeploymentTx(tx, ctx, req, actor));
+  const { id } = await db.$transaction((tx) => createDeploymentTx(tx, ctx, req, actor)).catch(async (e: unknown) => {
+    throw await noteGateRefusal(ctx, e, { service: service.name, environment: target.name, version, actor });
+  });
   return { dryRun: false as const, service: service.name, version, from: from?.name ?? null, to: target.name, deployment: await getDeployment(db, id) };
 }

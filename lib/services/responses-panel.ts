@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { count, deploymentState, environment, timestamp, uuid } from './response-primitives';
+import { versionChangeSchema } from './responses-rollback';
 
 // ------------------------------------------------------------------ overview, changes, instances, leases
 
@@ -71,6 +72,7 @@ export const changeSchema = z
     reason: z.string().nullable(),
     before: around.meta({ description: 'Traffic in the five minutes before (deployments only, while the runtime still holds it).' }),
     after: around,
+    diff: versionChangeSchema.nullable().meta({ description: 'A deployment or rollback: the versions, commits and config keys it brings in or undoes.' }),
   })
   .meta({ title: 'Change' });
 

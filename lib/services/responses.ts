@@ -15,7 +15,9 @@ import {
   strategyParamsSchemas,
 } from '../engine';
 import { createVersionSchema, hooksSchema, placementSchema, templateSchema } from './schemas';
+import { migrationDownSchema, migrationSchema, rollbackPolicySchema } from '../engine';
 import { count, deploymentState, environment, freeObject, timestamp, uuid } from './response-primitives';
+import { releaseRollbackPlanSchema, rollbackPreviewSchema } from './responses-rollback';
 
 const anyStrategyParams = z.union([strategyParamsSchemas.rolling, strategyParamsSchemas['blue-green'], strategyParamsSchemas.canary, strategyParamsSchemas.recreate]);
 
@@ -52,6 +54,10 @@ export const versionSchema = z
     bad: z.boolean(),
     badReason: z.string().nullable(),
     markedBadAt: timestamp.nullable(),
+    migrations: z.array(migrationSchema),
+    commitSha: z.string().nullable(),
+    repositoryUrl: z.string().nullable(),
+    changelogUrl: z.string().nullable(),
     createdBy: z.string(),
     createdAt: timestamp,
   })
@@ -74,6 +80,8 @@ const serviceFields = {
   analysis: analysisConfigSchema.meta({ description: 'Canary analysis defaults as given.' }),
   budgetFreeze: z.boolean(),
   placement: placementSchema.meta({ description: 'Fleet placement as given: the pool and what losing a host means (pause unless "replace").' }),
+  rollbackPolicy: rollbackPolicySchema.meta({ description: 'As given: warm window 15 min and every instance unless it says otherwise.' }),
+  compareUrlTemplate: z.string().nullable(),
   dependencies: z.array(z.string()),
   dependents: z.array(z.string()),
   liveVersion: z.string().nullable(),
@@ -157,12 +165,28 @@ export const deploymentSchema = z
     plan: planSchema,
     step: count.meta({ description: 'Index of the next plan step.' }),
     totalSteps: count,
-    steps: z.array(z.strictObject({ index: z.number().int().min(1), kind: z.enum(['hook', 'start', 'await_ready', 'route', 'drain_stop', 'analysis', 'hold', 'delay']), description: z.string(), traffic, timing: z.string() })),
+    steps: z.array(
+      z.strictObject({
+        index: z.number().int().min(1),
+        kind: z.enum(['hook', 'start', 'await_ready', 'route', 'drain_stop', 'analysis', 'hold', 'delay', 'keep_warm', 'verify']),
+        description: z.string(),
+        traffic,
+        timing: z.string(),
+      }),
+    ),
     reverting: z.strictObject({ outcome: z.enum(['failed', 'aborted']), reason: z.string() }).nullable(),
     analysis: z.strictObject({ cursor: count, verdict: z.string(), reason: z.string(), at: timestamp }).nullable().meta({ description: 'The running canary verdict.' }),
     control: z
       .strictObject({
-        abort: z.strictObject({ actor: z.string(), reason: z.string(), markBad: z.boolean(), at: z.number() }).optional(),
+        abort: z
+          .strictObject({
+            actor: z.string(),
+            reason: z.string(),
+            markBad: z.boolean(),
+            at: z.number(),
+            rollback: z.strictObject({ downs: z.array(migrationDownSchema), emergency: z.boolean() }).optional().meta({ description: 'The abort is a rollback: its hooks and migrations run.' }),
+          })
+          .optional(),
         promote: z.strictObject({ actor: z.string(), at: z.number(), cursor: count }).optional(),
       })
       .meta({ description: 'Requests from people the worker acts on at its next step (times in epoch ms).' }),
@@ -259,18 +283,7 @@ export const eventSchema = z
   .strictObject({ deploymentId: uuid, seq: z.number().int().min(1), cursor: z.number().int().min(1), type: z.string(), message: z.string(), data: freeObject, actor: z.string(), at: timestamp })
   .meta({ title: 'Event' });
 
-export const rollbackResultSchema = z
-  .strictObject({
-    mode: z.enum(['abort-in-flight', 'deployment']).meta({ description: 'abort-in-flight: the deployment in flight is aborted and traffic returns; deployment: a fast deployment of the target.' }),
-    environment,
-    deploymentId: uuid.nullable(),
-    from: z.string().nullable(),
-    target: z.string().nullable(),
-    skipped: z.array(z.strictObject({ semver: z.string(), reason: z.string() })),
-    dryRun: z.boolean(),
-    deployment: deploymentSchema.nullable(),
-  })
-  .meta({ title: 'Rollback' });
+export const rollbackResultSchema = rollbackPreviewSchema.extend({ deployment: deploymentSchema.nullable() }).meta({ title: 'Rollback' });
 
 // ------------------------------------------------------------------ analysis
 
@@ -331,6 +344,9 @@ export const releaseSchema = z
   .strictObject({
     id: uuid,
     environment,
+    kind: z.enum(['deploy', 'rollback']).meta({ description: 'rollback: every service of another release rolled back, in reverse waves.' }),
+    rollbackOf: uuid.nullable().meta({ description: 'For a rollback: the release it rolls back.' }),
+    rollbacks: z.array(z.strictObject({ id: uuid, state: z.string() })).meta({ description: 'Rollbacks of this release, newest first.' }),
     state: z.enum(['running', 'succeeded', 'failed']),
     strategy: z.enum(STRATEGIES).nullable(),
     waves: z.array(z.array(z.string())).meta({ description: 'Service names per wave, dependencies first.' }),
@@ -350,3 +366,7 @@ export const releaseSchema = z
   })
   .meta({ title: 'Release' });
 
+
+export const releaseRollbackResultSchema = releaseRollbackPlanSchema
+  .extend({ release: releaseSchema.nullable().meta({ description: 'The rollback release that carries it out; null for a dry run.' }) })
+  .meta({ title: 'Release rollback', description: 'Every service the release moved, back to the version before it, in reverse dependency waves.' });

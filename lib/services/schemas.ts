@@ -7,7 +7,7 @@
  * services.
  */
 import { z } from 'zod';
-import { analysisConfigSchema, healthPolicySchema, STRATEGIES, strategyParamsSchemas } from '../engine';
+import { analysisConfigSchema, healthPolicySchema, hooksSchema, migrationsSchema, rollbackPolicySchema, STRATEGIES, strategyParamsSchemas } from '../engine';
 import { dnsLabel, image as containerImage, resourceList } from '../runtime/kubernetes/spec';
 
 /**
@@ -32,30 +32,8 @@ export const slug = z
 const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 const env = z.record(envKey, z.string());
 
-const hook = z.discriminatedUnion('type', [
-  z
-    .object({
-      name: z.string().min(1).max(100),
-      type: z.literal('command'),
-      command: z.string().min(1),
-      args: z.array(z.string()).optional(),
-      /** The hook's own environment; it gets nothing of Flightdeck's but PATH. */
-      env: env.optional(),
-      timeoutSeconds: z.number().int().min(1).max(3600).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      name: z.string().min(1).max(100),
-      type: z.literal('http'),
-      url: z.url(),
-      method: z.enum(['GET', 'POST']).optional(),
-      timeoutSeconds: z.number().int().min(1).max(3600).optional(),
-    })
-    .strict(),
-]);
-
-export const hooksSchema = z.object({ pre: z.array(hook).default([]), post: z.array(hook).default([]) }).strict();
+/** Deploy hooks and rollback hooks (the engine's schema: plans carry the hooks they run). */
+export { hooksSchema };
 
 /** Any subset of the health policy; the engine's defaults fill the rest. */
 export const healthSchema = healthPolicySchema.partial().strict();
@@ -84,6 +62,12 @@ export const placementSchema = z
 
 export const strategyName = z.enum(STRATEGIES, { error: (iss) => `unknown strategy ${JSON.stringify(iss.input)}: use one of ${STRATEGIES.join(', ')}` });
 
+const compareUrlTemplate = z
+  .string()
+  .max(500)
+  .refine((t) => /^https?:\/\//.test(t) && t.includes('{from}') && t.includes('{to}'), 'must be an http(s) URL with {from} and {to} where the two commits go')
+  .meta({ description: 'e.g. https://git.example.com/acme/pay/compare/{from}...{to} ({fromVersion}, {toVersion} work too).' });
+
 export const createServiceSchema = z
   .object({
     name: slug,
@@ -92,7 +76,7 @@ export const createServiceSchema = z
     template: templateSchema,
     health: healthSchema.default({}),
     requiredConfigKeys: z.array(envKey).default([]),
-    hooks: hooksSchema.default({ pre: [], post: [] }),
+    hooks: hooksSchema.default({ pre: [], post: [], preRollback: [], postRollback: [] }),
     dependencies: z.array(slug).default([]),
     defaultStrategy: strategyName.default('rolling'),
     strategyParams: strategyParamsInput.default({}),
@@ -106,6 +90,10 @@ export const createServiceSchema = z
     budgetFreeze: z.boolean().optional(),
     /** Fleet runtime: the service's pool and what losing a host means for its deployments. */
     placement: placementSchema.optional(),
+    /** The warm rollback window and post-promotion analysis. */
+    rollbackPolicy: rollbackPolicySchema.optional(),
+    /** Where the commits between two versions are shown: {from} and {to} are filled with their commit SHAs. */
+    compareUrlTemplate: compareUrlTemplate.nullable().optional(),
   })
   .strict();
 export type CreateServiceInput = z.input<typeof createServiceSchema>;
@@ -143,9 +131,17 @@ export const createVersionSchema = z
     artifact: artifactSchema.default({}),
     config: env.default({}),
     notes: z.string().max(10_000).default(''),
+    /** Schema migrations this version applies; rolling back past an irreversible one needs an admin's override. */
+    migrations: migrationsSchema.default([]),
+    commitSha: z.string().regex(/^[0-9a-f]{7,64}$/i, 'must be a commit SHA: 7 to 64 hex digits').optional(),
+    repositoryUrl: z.url().max(500).optional(),
+    changelogUrl: z.url().max(500).optional().meta({ description: 'A changelog or pull-request link.' }),
   })
   .strict();
 export type CreateVersionInput = z.input<typeof createVersionSchema>;
+
+/** An admin's reason to go on through a refusal (a gate, an irreversible migration): recorded. */
+export const overrideSchema = z.union([z.boolean(), z.object({ reason: z.string().trim().min(1).max(500) }).strict()]);
 
 export const createDeploymentSchema = z
   .object({
@@ -160,13 +156,21 @@ export const createDeploymentSchema = z
     /** The environment to deploy to (default: the first environment). */
     environment: slug.optional(),
     /** Deploy through refusing gates (freeze, promotion, spent error budget): admins, with a reason that is recorded. */
-    override: z.union([z.boolean(), z.object({ reason: z.string().trim().min(1).max(500) }).strict()]).optional(),
+    override: overrideSchema.optional(),
   })
   .strict();
 export type CreateDeploymentInput = z.input<typeof createDeploymentSchema>;
 
 export const rollbackSchema = z
-  .object({ toVersion: z.string().min(1).max(100).optional(), dryRun: z.boolean().default(false), environment: slug.optional() })
+  .object({
+    toVersion: z.string().min(1).max(100).optional(),
+    dryRun: z.boolean().default(false),
+    environment: slug.optional(),
+    /** Roll back past irreversible migrations: admins, with a reason that is recorded. */
+    override: overrideSchema.optional(),
+    /** An emergency rollback (the default) never waits on a failing pre-rollback hook. */
+    emergency: z.boolean().default(true),
+  })
   .strict();
 export type RollbackInput = z.input<typeof rollbackSchema>;
 
@@ -178,6 +182,15 @@ export const createReleaseSchema = z
   })
   .strict();
 export type CreateReleaseInput = z.input<typeof createReleaseSchema>;
+
+export const releaseRollbackSchema = z
+  .object({
+    dryRun: z.boolean().default(false),
+    /** Roll back past irreversible migrations: admins, with a reason that is recorded. */
+    override: overrideSchema.optional(),
+    emergency: z.boolean().default(true),
+  })
+  .strict();
 
 export const controlActionSchema = z.enum(['pause', 'resume', 'promote', 'abort']);
 export type ControlAction = z.infer<typeof controlActionSchema>;

@@ -9,6 +9,7 @@ import { readLease } from '../state/leases';
 import { budgetOf } from './error-budget';
 import { listEnvironmentRows, resolveEnvironment } from './environments';
 import { slug } from './schemas';
+import { migrationsOf } from '../engine';
 
 type DbOrTx = Db | Prisma.TransactionClient;
 
@@ -53,6 +54,8 @@ export function present(s: ServiceWithEdges, live: Live | undefined) {
     analysis: s.analysis,
     budgetFreeze: s.budgetFreeze,
     placement: s.placement,
+    rollbackPolicy: s.rollbackPolicy,
+    compareUrlTemplate: s.compareUrlTemplate,
     dependencies: s.dependencies.map((d) => d.dependsOn.name).sort(),
     dependents: s.dependents.map((d) => d.service.name).sort(),
     liveVersion: live?.semver ?? null,
@@ -164,6 +167,10 @@ export function presentVersion(v: {
   bad: boolean;
   badReason: string | null;
   markedBadAt: Date | null;
+  migrations: unknown;
+  commitSha: string | null;
+  repositoryUrl: string | null;
+  changelogUrl: string | null;
   createdBy: string;
   createdAt: Date;
 }) {
@@ -176,6 +183,10 @@ export function presentVersion(v: {
     bad: v.bad,
     badReason: v.badReason,
     markedBadAt: v.markedBadAt?.toISOString() ?? null,
+    migrations: migrationsOf(v.migrations),
+    commitSha: v.commitSha,
+    repositoryUrl: v.repositoryUrl,
+    changelogUrl: v.changelogUrl,
     createdBy: v.createdBy,
     createdAt: v.createdAt.toISOString(),
   };

@@ -1,6 +1,6 @@
 import { Prisma, type Db } from '../db/client';
 import { AppError } from '../errors/app-error';
-import { assertAcyclic, resolveHealthPolicy, validateStrategyParams } from '../engine';
+import { assertAcyclic, resolveHealthPolicy, resolveRollbackPolicy, validateStrategyParams } from '../engine';
 import { parseInput } from './validate';
 import { findServiceOr404 } from './lookup';
 import { liveByEnvironment, present, withEdges } from './service-reads';
@@ -30,6 +30,7 @@ async function resolveDependencies(tx: Prisma.TransactionClient, names: string[]
 export async function createService(db: Db, input: unknown, actor: string) {
   const data = parseInput(createServiceSchema, input);
   const health = resolveHealthPolicy(data.health);
+  resolveRollbackPolicy(data.rollbackPolicy);
   // The schema checked the analysis config; params can be checked only now the strategy is known.
   validateStrategyParams(data.defaultStrategy, data.strategyParams);
   if (data.dependencies.includes(data.name)) {
@@ -54,6 +55,8 @@ export async function createService(db: Db, input: unknown, actor: string) {
           analysis: (data.analysis ?? {}) as Prisma.InputJsonValue,
           budgetFreeze: data.budgetFreeze ?? false,
           placement: data.placement ?? {},
+          rollbackPolicy: (data.rollbackPolicy ?? {}) as Prisma.InputJsonValue,
+          compareUrlTemplate: data.compareUrlTemplate ?? null,
           createdBy: actor,
           dependencies: { create: deps.map((d) => ({ dependsOnId: d.id })) },
         },
@@ -96,6 +99,8 @@ export async function updateService(db: Db, name: string, input: unknown, actor:
     if (data.analysis !== undefined) patch.analysis = data.analysis as Prisma.InputJsonValue;
     if (data.budgetFreeze !== undefined) patch.budgetFreeze = data.budgetFreeze;
     if (data.placement !== undefined) patch.placement = data.placement;
+    if (data.rollbackPolicy !== undefined) patch.rollbackPolicy = data.rollbackPolicy as Prisma.InputJsonValue;
+    if (data.compareUrlTemplate !== undefined) patch.compareUrlTemplate = data.compareUrlTemplate;
     if (data.dependencies !== undefined) {
       const names = [...new Set(data.dependencies)];
       const graph = await dependencyGraph(tx);

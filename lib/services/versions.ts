@@ -18,7 +18,18 @@ export async function createVersion(db: Db, serviceName: string, input: unknown,
   const service = await findServiceOr404(db, serviceName);
   try {
     const row = await db.version.create({
-      data: { serviceId: service.id, semver: v, artifact: data.artifact, config: data.config, notes: data.notes, createdBy: actor },
+      data: {
+        serviceId: service.id,
+        semver: v,
+        artifact: data.artifact,
+        config: data.config,
+        notes: data.notes,
+        migrations: data.migrations,
+        commitSha: data.commitSha?.toLowerCase() ?? null,
+        repositoryUrl: data.repositoryUrl ?? null,
+        changelogUrl: data.changelogUrl ?? null,
+        createdBy: actor,
+      },
     });
     return presentVersion(row);
   } catch (e) {

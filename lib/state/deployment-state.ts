@@ -11,8 +11,11 @@
  */
 import { z } from 'zod';
 import type { Prisma } from '../db/client';
-import { parsePlan, stepSchema, validateAnalysisConfig, type AnalysisConfig, type Plan } from '../engine';
+import { migrationDownSchema, parsePlan, stepSchema, validateAnalysisConfig, type AnalysisConfig, type Plan } from '../engine';
 import type { Tx } from '../events/append';
+
+/** A revert (or abort) a person asked for as a rollback: its migrations' down hooks, and whether it is an emergency. */
+const asRollbackSchema = z.object({ downs: z.array(migrationDownSchema).default([]), emergency: z.boolean().default(true) });
 
 const revertSchema = z.object({
   steps: z.array(stepSchema),
@@ -20,6 +23,8 @@ const revertSchema = z.object({
   outcome: z.enum(['failed', 'aborted']),
   reason: z.string(),
   markBad: z.boolean(),
+  /** Set when a rollback asked for it: the migration down hooks its steps run, by index. */
+  rollback: asRollbackSchema.optional(),
 });
 
 const analysisStateSchema = z.object({
@@ -45,15 +50,29 @@ const progressSchema = z.object({
   hookStarted: z.record(z.string(), z.union([z.number().transform((at) => ({ at, token: -1 })), z.object({ at: z.number(), token: z.number() })])).optional(),
   /** The platform fault that paused the deployment, until someone resumes it. */
   fault: z.object({ kind: z.string(), message: z.string(), at: z.number() }).optional(),
+  /**
+   * Post-promotion analysis: the previous version's figures over the window before the
+   * deployment began, read once when the analysis starts (the router forgets old traffic).
+   */
+  verifyBaseline: z
+    .object({
+      from: z.number(),
+      to: z.number(),
+      traffic: z.object({ requests: z.number(), errors: z.number(), serverErrors: z.number() }).nullable(),
+      latency: z.object({ boundsMs: z.array(z.number()), counts: z.array(z.number()), maxMs: z.number() }).nullable(),
+    })
+    .optional(),
 });
 
 const controlSchema = z.object({
-  abort: z.object({ actor: z.string(), reason: z.string(), markBad: z.boolean(), at: z.number() }).optional(),
+  /** `rollback`: the abort is a rollback a person asked for (its hooks and migrations' down hooks run). */
+  abort: z.object({ actor: z.string(), reason: z.string(), markBad: z.boolean(), at: z.number(), rollback: asRollbackSchema.optional() }).optional(),
   /** Skip the wait at plan step `cursor` (hold or analysis). */
   promote: z.object({ actor: z.string(), at: z.number(), cursor: z.number().int() }).optional(),
 });
 
 export type Progress = z.infer<typeof progressSchema>;
+export type AsRollback = z.infer<typeof asRollbackSchema>;
 export type Revert = z.infer<typeof revertSchema>;
 export type AnalysisState = z.infer<typeof analysisStateSchema>;
 export type Control = z.infer<typeof controlSchema>;

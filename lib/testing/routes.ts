@@ -40,6 +40,11 @@ import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
 import * as approvals from '@/app/api/v1/approvals/route';
 import * as hosts from '@/app/api/v1/hosts/route';
 import * as hostRoute from '@/app/api/v1/hosts/[name]/route';
+import * as releaseRollback from '@/app/api/v1/releases/[id]/rollback/route';
+import * as subscriptions from '@/app/api/v1/notifications/subscriptions/route';
+import * as subscription from '@/app/api/v1/notifications/subscriptions/[id]/route';
+import * as deploymentNotifications from '@/app/api/v1/deployments/[id]/notifications/route';
+import * as rollbackWindows from '@/app/api/v1/rollback-windows/route';
 import type { Role } from '../auth/roles';
 import type { Db } from '../db/client';
 
@@ -84,6 +89,11 @@ export const ROUTE_MODULES: Record<string, RouteModule> = {
   'api/v1/approvals/route.ts': approvals as unknown as RouteModule,
   'api/v1/hosts/route.ts': hosts as unknown as RouteModule,
   'api/v1/hosts/[name]/route.ts': hostRoute as unknown as RouteModule,
+  'api/v1/releases/[id]/rollback/route.ts': releaseRollback as unknown as RouteModule,
+  'api/v1/notifications/subscriptions/route.ts': subscriptions as unknown as RouteModule,
+  'api/v1/notifications/subscriptions/[id]/route.ts': subscription as unknown as RouteModule,
+  'api/v1/deployments/[id]/notifications/route.ts': deploymentNotifications as unknown as RouteModule,
+  'api/v1/rollback-windows/route.ts': rollbackWindows as unknown as RouteModule,
   'api/health/route.ts': health as unknown as RouteModule,
 };
 
@@ -105,6 +115,8 @@ export interface Route {
 export interface RouteIds {
   deployment: string;
   release: string;
+  /** A release of service beta (the one a scoped deployer may roll back); `release` when absent. */
+  betaRelease?: string;
   user: string;
   token: string;
 }
@@ -162,6 +174,12 @@ export function routeTable(ids: RouteIds): Route[] {
     R('api/v1/hosts/route.ts', 'POST', hosts.POST, 'admin', { body: () => ({ name: 'web-9', address: 'http://10.9.9.9:7070', token: 'a-token-of-sixteen-or-more' }) }),
     R('api/v1/hosts/[name]/route.ts', 'GET', hostRoute.GET, 'viewer', { params: () => ({ name: 'web-1' }) }),
     R('api/v1/hosts/[name]/route.ts', 'PATCH', hostRoute.PATCH, 'admin', { params: () => ({ name: 'web-1' }), body: () => ({ draining: true }) }),
+    R('api/v1/releases/[id]/rollback/route.ts', 'POST', releaseRollback.POST, 'deployer', { params: () => ({ id: ids.betaRelease ?? ids.release }), body: () => ({ dryRun: true }), service: 'beta' }),
+    R('api/v1/notifications/subscriptions/route.ts', 'GET', subscriptions.GET, 'viewer'),
+    R('api/v1/notifications/subscriptions/route.ts', 'POST', subscriptions.POST, 'admin', { body: () => ({ name: 'ops', url: 'https://hooks.example.com/x' }) }),
+    R('api/v1/notifications/subscriptions/[id]/route.ts', 'DELETE', subscription.DELETE, 'admin', { params: () => ({ id: '00000000-0000-0000-0000-000000000000' }) }),
+    R('api/v1/deployments/[id]/notifications/route.ts', 'GET', deploymentNotifications.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
+    R('api/v1/rollback-windows/route.ts', 'GET', rollbackWindows.GET, 'viewer'),
   ];
 }
 
@@ -191,6 +209,9 @@ export async function rowCounts(db: Db): Promise<Record<string, string>> {
       (SELECT count(*) FROM sessions)::text AS sessions,
       (SELECT count(*) FROM freeze_windows)::text AS "freezeWindows",
       (SELECT count(*) FROM approvals)::text AS approvals,
+      (SELECT count(*) FROM notification_subscriptions)::text AS subscriptions,
+      (SELECT count(*) FROM notification_outbox)::text AS outbox,
+      (SELECT count(*) FROM warm_windows)::text AS "warmWindows",
       (SELECT md5(coalesce(string_agg(concat_ws('|', name, address, draining, labels::text, capacity), ',' ORDER BY name), '')) FROM hosts) AS hosts,
       (SELECT md5(coalesce(string_agg(concat_ws('|', name, "order", protected, required_approvals, soak_minutes, strategy, runtime::text, description), ',' ORDER BY name), '')) FROM environments) AS environments,
       (SELECT md5(coalesce(string_agg(concat_ws('|', name, replicas, description, template::text, health::text, hooks::text, default_strategy, strategy_params::text, analysis::text, slo_availability, budget_freeze, required_config_keys::text), ',' ORDER BY name), '')) FROM services) AS "serviceRows",

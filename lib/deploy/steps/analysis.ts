@@ -2,12 +2,14 @@
  * The analysis step of a canary: each evaluation measures every metric of the config for the
  * canary and the baseline over the same window, asks the engine for a verdict, stores every
  * reading (what the panel charts) in the same transaction as the verdict, and acts on it:
- * promote moves on, abort reverts with the version marked bad (webhooks are alerted after the
- * commit), inconclusive pauses for a person, wait looks again after the interval.
+ * promote moves on, abort reverts with the version marked bad (the analysis config's webhooks
+ * are enqueued in the same transaction, for the notification worker to deliver), inconclusive
+ * pauses for a person, wait looks again after the interval.
  */
-import { evaluateAnalysis, type AnalysisDecision, type Step } from '../../engine';
+import { evaluateAnalysis, type AnalysisConfig, type AnalysisDecision, type Step } from '../../engine';
 import type { Tx } from '../../events/append';
 import { measureAll } from '../../metrics';
+import { enqueue } from '../../notifications/outbox';
 import { analysisConfigOf, consumePromote, stepStarted } from '../../state/deployment-state';
 import type { Executor, StepContext } from '../context';
 
@@ -17,7 +19,8 @@ function finiteOrNull(v: number | null): number | null {
   return v !== null && Number.isFinite(v) ? v : null;
 }
 
-function storeReadings(ctx: StepContext, step: AnalysisStep, decision: AnalysisDecision, samples: { canary: number; baseline: number }) {
+/** Every reading of one evaluation, stored in the transaction that records its verdict. */
+export function storeReadings(ctx: StepContext, step: { canaryStep: number; weight: number }, decision: AnalysisDecision, samples: { canary: number; baseline: number }) {
   const at = new Date(ctx.now);
   return async (tx: Tx) => {
     await tx.analysisMeasurement.createMany({
@@ -90,22 +93,7 @@ export const analysis: Executor<AnalysisStep> = async (step, ctx) => {
   const breaches = Object.fromEntries(decision.metrics.map((m) => [m.name, m.breached ? (priorBreaches[m.name] ?? 0) + 1 : 0]));
   const progress = { analysis: { cursor: ctx.index, verdict: decision.verdict, reason: decision.reason, at: ctx.now, breaches } };
   const extra = storeReadings(ctx, step, decision, samples);
-  const decisive = decision.metrics.find((m) => m.name === decision.decisive) ?? null;
-  const data = {
-    verdict: decision.verdict,
-    reason: decision.reason,
-    metric: decisive?.name ?? null,
-    canary: decisive?.canary ?? null,
-    baseline: decisive?.baseline ?? null,
-    canaryN: decisive?.canaryN ?? null,
-    baselineN: decisive?.baselineN ?? null,
-    pValue: decisive?.pValue ?? null,
-    samples: decision.samples,
-    elapsedSeconds: decision.elapsedSeconds,
-    remainingSeconds: decision.remainingSeconds,
-    metrics: decision.metrics,
-    step,
-  };
+  const data = { ...decisionData(decision), step };
   switch (decision.verdict) {
     case 'promote':
       return { kind: 'advance', progress, extra, events: [{ type: 'analysis_passed', message: `Analysis passed: ${decision.reason}`, data }] };
@@ -115,26 +103,11 @@ export const analysis: Executor<AnalysisStep> = async (step, ctx) => {
         reason: `canary analysis failed: ${decision.reason}`,
         markBad: true,
         progress,
-        extra,
+        extra: async (tx) => {
+          await extra(tx);
+          await enqueueWebhooks(tx, ctx, config, decision, `Canary of ${d.service.name} v${d.toVersion.semver} failed analysis and was rolled back to ${d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing'}: ${decision.reason}`);
+        },
         events: [{ type: 'analysis_failed', message: `Analysis failed: ${decision.reason}`, data }],
-        after: () =>
-          ctx.alert(config.webhooks, {
-            event: 'canary_analysis_failed',
-            deploymentId: d.id,
-            service: d.service.name,
-            version: d.toVersion.semver,
-            baselineVersion: d.fromVersion?.semver ?? null,
-            reason: decision.reason,
-            metric: data.metric,
-            canary: data.canary,
-            baseline: data.baseline,
-            canaryN: data.canaryN,
-            baselineN: data.baselineN,
-            pValue: data.pValue,
-            elapsedSeconds: decision.elapsedSeconds,
-            windowSeconds: decision.windowSeconds,
-            at: new Date(ctx.now).toISOString(),
-          }),
       };
     case 'inconclusive':
       return {
@@ -150,3 +123,60 @@ export const analysis: Executor<AnalysisStep> = async (step, ctx) => {
     }
   }
 };
+
+/** What an evaluation's events carry: the verdict, the decisive metric's figures, every metric. */
+export function decisionData(decision: AnalysisDecision) {
+  const decisive = decision.metrics.find((m) => m.name === decision.decisive) ?? null;
+  return {
+    verdict: decision.verdict,
+    reason: decision.reason,
+    metric: decisive?.name ?? null,
+    canary: decisive?.canary ?? null,
+    baseline: decisive?.baseline ?? null,
+    canaryN: decisive?.canaryN ?? null,
+    baselineN: decisive?.baselineN ?? null,
+    pValue: decisive?.pValue ?? null,
+    samples: decision.samples,
+    elapsedSeconds: decision.elapsedSeconds,
+    remainingSeconds: decision.remainingSeconds,
+    metrics: decision.metrics,
+  };
+}
+
+/**
+ * The analysis config's own webhooks: told about a failed analysis in the transaction that
+ * records it (delivered, and retried, by the notification worker).
+ */
+export async function enqueueWebhooks(tx: Tx, ctx: StepContext, config: AnalysisConfig, decision: AnalysisDecision, summary: string, postPromotion = false): Promise<void> {
+  const { d } = ctx;
+  if (config.webhooks.length === 0) return;
+  const x = decisionData(decision);
+  await enqueue(tx, {
+    kind: 'canary_analysis_failed',
+    serviceId: d.serviceId,
+    environmentId: d.environment.id,
+    deploymentId: d.id,
+    at: new Date(ctx.now),
+    extraTargets: config.webhooks.map((w) => ({ url: w.url, format: w.format })),
+    payload: {
+      event: 'canary_analysis_failed',
+      summary,
+      deploymentId: d.id,
+      service: d.service.name,
+      environment: d.environment.name,
+      version: d.toVersion.semver,
+      baselineVersion: d.fromVersion?.semver ?? null,
+      reason: decision.reason,
+      metric: x.metric,
+      canary: x.canary,
+      baseline: x.baseline,
+      canaryN: x.canaryN,
+      baselineN: x.baselineN,
+      pValue: x.pValue,
+      elapsedSeconds: decision.elapsedSeconds,
+      windowSeconds: decision.windowSeconds,
+      postPromotion,
+      at: new Date(ctx.now).toISOString(),
+    },
+  });
+}

@@ -3,9 +3,10 @@ import type { Step } from '../../engine';
 import type { Executor, Outcome, StepContext } from '../context';
 import { analysis } from './analysis';
 import { hook } from './hook';
-import { awaitReady, drainStop, start } from './instances';
+import { awaitReady, drainStop, keepWarm, start } from './instances';
 import { route } from './route';
 import { delay, hold } from './wait';
+import { verify } from './verify';
 
 const EXECUTORS: { [K in Step['kind']]: Executor<Extract<Step, { kind: K }>> } = {
   hook,
@@ -16,6 +17,8 @@ const EXECUTORS: { [K in Step['kind']]: Executor<Extract<Step, { kind: K }>> } =
   analysis,
   hold,
   delay,
+  keep_warm: keepWarm,
+  verify,
 };
 
 export function execute(step: Step, ctx: StepContext): Promise<Outcome> {

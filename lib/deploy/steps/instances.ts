@@ -1,5 +1,6 @@
 /**
- * Instance steps: start slots of a version, wait for them to be ready, drain and stop them.
+ * Instance steps: start slots of a version, wait for them to be ready, drain and stop them, keep
+ * some warm for the rollback window.
  * Each is level-triggered: the step computes the version's desired slots from what runs now
  * and hands them to the runtime, so running it twice changes nothing the second time.
  */
@@ -7,6 +8,7 @@ import type { InstanceRef, Role, Step } from '../../engine';
 import type { InstanceStatus } from '../../runtime/types';
 import { versionOf, workloadOf, type Executor, type StepContext } from '../context';
 import { checkReady } from '../readiness';
+import { openWindow } from '../warm';
 
 type InstanceStep<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
@@ -82,5 +84,31 @@ export const drainStop: Executor<InstanceStep<'drain_stop'>> = async (step, ctx)
         data: { instances: stopped.map((i) => i.id) },
       },
     ],
+  };
+};
+
+/**
+ * The warm rollback window: the old version keeps exactly the step's slots (already out of
+ * rotation), the others drain and stop, and the window is recorded with the step's end — so
+ * a rollback planned before the window ends finds the instances and only moves traffic.
+ */
+export const keepWarm: Executor<InstanceStep<'keep_warm'>> = async (step, ctx) => {
+  const keep = slotsOf(step.instances, 'old');
+  const before = await rescale(ctx, step.instances, () => keep);
+  const old = ctx.d.fromVersion!;
+  const stopped = before.filter((i) => i.versionId === old.id && !keep.includes(i.slot));
+  const until = ctx.now + step.seconds * 1000;
+  return {
+    kind: 'advance',
+    events: [
+      {
+        type: 'warm_window_opened',
+        message: `v${old.semver} stays warm out of rotation (${keep.length} instance(s)) until ${new Date(until).toISOString()}: a rollback before then only moves traffic${
+          stopped.length ? `; stopped ${stopped.length} other instance(s)` : ''
+        }`,
+        data: { version: old.semver, slots: keep, until: new Date(until).toISOString(), stopped: stopped.map((i) => i.id) },
+      },
+    ],
+    extra: (tx) => openWindow(tx, ctx.d, keep, ctx.now, step.seconds),
   };
 };
