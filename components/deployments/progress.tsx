@@ -6,7 +6,7 @@ export function Progress({ step, total, tone = 'sky' }: { step: number; total: n
       <div className="h-1.5 w-full overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step}>
         <div className={`h-full ${bar}`} style={{ width: `${p}%` }} />
       </div>
-      <span className="shrink-0 text-xs tabular-nums text-zinc-500">
+      <span className="shrink-0 text-xs tabular-nums text-muted">
         {step}/{total}
       </span>
     </div>

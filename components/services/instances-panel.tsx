@@ -39,9 +39,9 @@ export function InstancesPanel({
             <StateBadge state={i.health} />
             <span className="font-mono font-medium">v{i.version}</span>
             {highlight && i.version === highlight.version && <span className="text-sky-700 dark:text-sky-400">{highlight.label}</span>}
-            <span className="text-zinc-500">slot {i.slot}</span>
+            <span className="text-muted">slot {i.slot}</span>
           </div>
-          <div className="mt-0.5 text-zinc-500">
+          <div className="mt-0.5 text-muted">
             <span className="tabular-nums">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />
             {i.restarts > 0 && <span className="text-amber-700 dark:text-amber-400"> · {i.restarts} restart(s)</span>}
           </div>

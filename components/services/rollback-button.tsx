@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { rollbackAction, type ActionResult } from '@/app/actions';
@@ -41,6 +41,10 @@ export function RollbackButton({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const may = useMay('deployer', service);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (plan) confirmRef.current?.focus();
+  }, [plan]);
 
   const start = async () => {
     setOpen(true);
@@ -67,11 +71,15 @@ export function RollbackButton({
   if (!may) return null;
   return (
     <>
-      <Button variant="danger" size={size} onClick={start} data-testid={environment ? `rollback-${service}-${environment}` : `rollback-${service}`} aria-haspopup="dialog">
+      <Button variant="warning" size={size} onClick={start} data-testid={environment ? `rollback-${service}-${environment}` : `rollback-${service}`} aria-haspopup="dialog">
         {label}
       </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title={`Roll back ${service}${environment ? ` in ${environment}` : ""}?`} testId="rollback-dialog">
-        {!plan && !error && <p className="text-sm text-zinc-500">Working out the rollback target…</p>}
+      <Dialog open={open} onClose={() => setOpen(false)} title={`Roll back ${service}${environment ? ` in ${environment}` : ''}?`} testId="rollback-dialog">
+        {!plan && !error && (
+          <p className="text-sm text-muted" role="status">
+            Working out the rollback target…
+          </p>
+        )}
         {plan && (
           <div className="space-y-2 text-sm" data-testid="rollback-plan">
             {plan.target ? (
@@ -89,16 +97,16 @@ export function RollbackButton({
               <p className="text-base">No earlier version served: the in-flight deployment stops and nothing serves.</p>
             )}
             {plan.mode === 'abort-in-flight' ? (
-              <p className="text-zinc-600 dark:text-zinc-400">
+              <p className="text-muted">
                 The deployment in flight is aborted and v{plan.from} is marked bad. Traffic moves back at once; no new instances start.
               </p>
             ) : (
-              <p className="text-zinc-600 dark:text-zinc-400">
+              <p className="text-muted">
                 {plan.from ? `v${plan.from} is marked bad and ` : ''}v{plan.target} is deployed blue-green: it starts beside the current version, then traffic switches atomically.
               </p>
             )}
             {plan.skipped.some((s) => s.reason !== 'current version') && (
-              <p className="text-zinc-600 dark:text-zinc-400">
+              <p className="text-muted">
                 Passed over:{' '}
                 {plan.skipped
                   .filter((s) => s.reason !== 'current version')
@@ -111,7 +119,7 @@ export function RollbackButton({
         <InlineError error={error} />
         <div className="mt-4 flex justify-end gap-2">
           <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button variant="danger" onClick={confirm} disabled={!plan || busy} data-testid="rollback-confirm">
+          <Button ref={confirmRef} variant="warning" onClick={confirm} disabled={!plan || busy} data-testid="rollback-confirm">
             {busy ? 'Rolling back…' : plan?.target ? `Roll back to v${plan.target}` : 'Roll back'}
           </Button>
         </div>

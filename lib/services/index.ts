@@ -22,3 +22,4 @@ export * from './promote';
 export * from './service-reads';
 export * from './runtime-metrics';
 export * from './context';
+export * from './service-metrics';
