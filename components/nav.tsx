@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { signOut } from '@/app/login/actions';
 
 const LINKS = [
@@ -66,8 +66,9 @@ function SignOut({ who }: { who: NonNullable<Who> }) {
  */
 export function SiteNav({ who }: { who: Who }) {
   const path = usePathname();
-  const [open, setOpen] = useState(false);
-  useEffect(() => setOpen(false), [path]);
+  // The menu is open on the page where it was opened: navigating closes it.
+  const [openOn, setOpenOn] = useState<string | null>(null);
+  const open = openOn === path;
   if (!who) return null;
   return (
     <>
@@ -82,7 +83,7 @@ export function SiteNav({ who }: { who: Who }) {
         className="ml-auto rounded border border-zinc-300 px-3 py-1 text-sm md:hidden dark:border-zinc-700"
         aria-expanded={open}
         aria-controls="mobile-menu"
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => setOpenOn(open ? null : path)}
         data-testid="menu-toggle"
       >
         {open ? 'Close' : 'Menu'}

@@ -76,3 +76,12 @@ export async function routerAnswers(request: APIRequestContext, service: string,
   }
   return { versions, statuses };
 }
+
+/** A phone the on-call responder carries: the viewport every phone layout is checked at. */
+export const PHONE = { width: 390, height: 844 };
+
+/** The page scrolls only vertically: nothing is wider than the screen. */
+export async function expectNoSideScroll(page: Page) {
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+  expect(widths.doc, `page is ${widths.doc}px wide on a ${widths.view}px screen`).toBeLessThanOrEqual(widths.view);
+}

@@ -58,8 +58,9 @@ export function DeployDialog({ service, environment, versions, defaults, live }:
   const qc = useQueryClient();
   const candidates = versions.filter((v) => !v.live);
   const [open, setOpen] = useState(false);
-  // A bad version is never chosen for you: with only bad candidates nothing is preselected.
-  const [version, setVersion] = useState(candidates.find((v) => !v.bad)?.version ?? '');
+  // Preselected only when safe: the newest good version that is not older than the live one. A
+  // bad version or a downgrade is never chosen for you — then the dialog asks for a choice.
+  const [version, setVersion] = useState(candidates.find((v) => !v.bad && !isDowngrade(live, v.version))?.version ?? '');
   const [strategy, setStrategy] = useState<StrategyName>((STRATEGIES as readonly string[]).includes(defaults.defaultStrategy) ? (defaults.defaultStrategy as StrategyName) : 'rolling');
   const [fields, setFields] = useState<Record<string, string>>({});
   const [extra, setExtra] = useState('');

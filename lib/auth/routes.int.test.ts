@@ -46,6 +46,7 @@ import * as promote from '@/app/api/v1/services/[name]/promote/route';
 import * as approve from '@/app/api/v1/deployments/[id]/approve/route';
 import * as reject from '@/app/api/v1/deployments/[id]/reject/route';
 import * as approvals from '@/app/api/v1/approvals/route';
+import * as insights from '@/app/api/v1/insights/route';
 import { openApiDocument } from '../api/openapi';
 import { handler } from '../api/http';
 
@@ -113,6 +114,7 @@ const ROUTES: Route[] = [
   R('api/v1/deployments/[id]/approve/route.ts', 'POST', approve.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
   R('api/v1/deployments/[id]/reject/route.ts', 'POST', reject.POST, 'approver', { params: () => ({ id: ids.deployment }), body: () => ({}), service: 'beta' }),
   R('api/v1/approvals/route.ts', 'GET', approvals.GET, 'viewer'),
+  R('api/v1/insights/route.ts', 'GET', insights.GET, 'viewer'),
 ];
 /** Routes anyone may call, on purpose. */
 const PUBLIC = ['api/health/route.ts', 'api/v1/auth/login/route.ts'];

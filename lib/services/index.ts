@@ -23,3 +23,4 @@ export * from './service-reads';
 export * from './runtime-metrics';
 export * from './context';
 export * from './service-metrics';
+export * from './insights';

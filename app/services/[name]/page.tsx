@@ -151,21 +151,15 @@ export default async function ServicePage({ params, searchParams }: Props) {
           {s.versions.length === 0 ? (
             <Empty>No versions yet. Register one with “Register version…” or from CI.</Empty>
           ) : (
-            <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
-              {s.versions.map((v) => (
-                <li key={v.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-1.5" data-testid={`version-${v.version}`}>
-                  <span className="font-mono">v{v.version}</span>
-                  <StateBadge state={status(v)} />
-                  <span data-testid={`path-${v.version}`}>
-                    <VersionPath path={v.path} />
-                  </span>
-                  <span className="ml-auto text-xs text-muted">
-                    <Ago iso={v.createdAt} />
-                  </span>
-                  {(v.bad ? v.badReason : v.notes) && <span className="basis-full break-words text-xs text-muted">{v.bad ? v.badReason : v.notes}</span>}
-                </li>
-              ))}
-            </ul>
+            <>
+              <VersionList versions={s.versions.slice(0, 8)} status={status} />
+              {s.versions.length > 8 && (
+                <details className="mt-1 text-sm">
+                  <summary className="cursor-pointer text-xs font-medium">{s.versions.length - 8} older versions</summary>
+                  <VersionList versions={s.versions.slice(8)} status={status} />
+                </details>
+              )}
+            </>
           )}
         </Section>
 
@@ -204,5 +198,27 @@ export default async function ServicePage({ params, searchParams }: Props) {
         </div>
       </div>
     </div>
+  );
+}
+
+type VersionRow = Awaited<ReturnType<typeof getService>>['versions'][number];
+
+function VersionList({ versions, status }: { versions: VersionRow[]; status: (v: VersionRow) => string }) {
+  return (
+    <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
+      {versions.map((v) => (
+        <li key={v.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-1.5" data-testid={`version-${v.version}`}>
+          <span className="font-mono">v{v.version}</span>
+          <StateBadge state={status(v)} />
+          <span data-testid={`path-${v.version}`}>
+            <VersionPath path={v.path} />
+          </span>
+          <span className="ml-auto text-xs text-muted">
+            <Ago iso={v.createdAt} />
+          </span>
+          {(v.bad ? v.badReason : v.notes) && <span className="basis-full break-words text-xs text-muted">{v.bad ? v.badReason : v.notes}</span>}
+        </li>
+      ))}
+    </ul>
   );
 }
