@@ -6,7 +6,7 @@ import { api, expectNoSideScroll, open, PHONE, shot, waitSeedDone } from './supp
  * is one card per service with a block per environment, every page scrolls only down, and Roll
  * back is two taps away (the button in the card, then the confirmation).
  */
-test.use({ viewport: PHONE });
+test.use({ viewport: PHONE, hasTouch: true });
 
 test('on a phone: no page scrolls sideways, the menu opens, and Roll back is two taps away', async ({ page, request }) => {
   test.setTimeout(420_000);

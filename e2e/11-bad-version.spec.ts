@@ -18,6 +18,11 @@ test('a bad version needs an explicit deploy anyway; a downgrade gets a warning'
   await activate(page.getByTestId('deploy-open'), dialog.getByTestId('deploy-version'));
   await expect(dialog.getByTestId('deploy-version')).toHaveValue('');
   await expect(dialog.getByTestId('deploy-preview')).toBeDisabled();
+  // Empty fields show what runs: the service's own canary settings, not the engine's defaults.
+  await expect(dialog.getByTestId('deploy-strategy')).toHaveValue('canary');
+  await expect(dialog.getByTestId('deploy-param-steps')).toHaveAttribute('placeholder', '10, 50, 100');
+  await expect(dialog.getByTestId('deploy-param-windowSeconds')).toHaveAttribute('placeholder', '60');
+  await expect(dialog.getByTestId('deploy-param-minSamples')).toHaveAttribute('placeholder', '50');
   await dialog.getByTestId('deploy-version').selectOption('2.3.0');
   await expect(dialog.getByTestId('deploy-bad-warning')).toContainText('v2.3.0 is marked bad');
   await dialog.getByTestId('deploy-preview').click();

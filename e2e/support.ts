@@ -23,6 +23,8 @@ export async function activate(trigger: Locator, shows: Locator, how: 'click' | 
 }
 
 export async function shot(page: Page, name: string) {
+  // From the top: a full-page capture otherwise paints the sticky header over the middle.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 }
 

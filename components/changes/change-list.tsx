@@ -56,7 +56,7 @@ export function ChangeList({ changes, compact, rollback }: { changes: Change[]; 
     <ol className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800" data-testid="change-list">
       {changes.map((c) => (
         <li key={c.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-1.5" data-testid={`change-${c.kind}`}>
-          <span className="w-24 shrink-0 text-xs text-muted">
+          <span className="shrink-0 text-xs text-muted sm:w-24">
             <Ago iso={c.at} />
           </span>
           <Badge tone={KIND_TONE[c.kind]}>{c.kind}</Badge>
@@ -64,11 +64,11 @@ export function ChangeList({ changes, compact, rollback }: { changes: Change[]; 
             {c.service}
           </Link>
           {c.deploymentId ? (
-            <Link href={`/deployments/${c.deploymentId}`} prefetch={false} className="min-w-0 flex-1 break-words hover:underline sm:truncate">
+            <Link href={`/deployments/${c.deploymentId}`} prefetch={false} className="min-w-0 basis-full break-words hover:underline sm:basis-0 sm:flex-1 sm:truncate">
               {c.summary}
             </Link>
           ) : (
-            <span className="min-w-0 flex-1 break-words sm:truncate">{c.summary}</span>
+            <span className="min-w-0 basis-full break-words sm:basis-0 sm:flex-1 sm:truncate">{c.summary}</span>
           )}
           {c.state && <StateBadge state={c.state} />}
           {!compact && rollback && c.environment && offer.has(c.id) && rollback(c.service, c.environment)}

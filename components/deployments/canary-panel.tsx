@@ -91,26 +91,11 @@ export function CanaryPanel({ deploymentId, active, state }: { deploymentId: str
               <Meter label={`Canary requests (v${a.canary.version})`} value={step.samples.canary} max={step.samples.min} text={`${step.samples.canary} of at least ${step.samples.min}`} />
               <Meter label={`Baseline requests${a.baseline ? ` (v${a.baseline.version})` : ''}`} value={step.samples.baseline} max={step.samples.min} text={`${step.samples.baseline} of at least ${step.samples.min}`} />
             </div>
-            <div className="overflow-x-auto">
-              <table className="w-full text-left tabular-nums">
-                <thead className="text-muted">
-                  <tr>
-                    <th className="py-1 pr-2 font-medium">Metric</th>
-                    <th className="pr-2 font-medium">Canary</th>
-                    <th className="pr-2 font-medium">Baseline</th>
-                    <th className="pr-2 font-medium">Requests</th>
-                    <th className="pr-2 font-medium">p-value</th>
-                    <th className="pr-2 font-medium">Rule</th>
-                    <th className="font-medium">State</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {step.series.map((s) => (
-                    <StatRow key={s.metric} s={s} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ul className="space-y-1 tabular-nums" aria-label="Per metric">
+              {step.series.map((s) => (
+                <StatRow key={s.metric} s={s} />
+              ))}
+            </ul>
             {step.reason && (
               <p className="whitespace-pre-wrap break-words text-muted" data-testid="canary-reason">
                 Engine: {step.reason}
@@ -127,19 +112,15 @@ function StatRow({ s }: { s: AnalysisSeries }) {
   const last = s.points.at(-1);
   const st = pointState(s, last);
   const rules = [s.maxChange !== null ? `baseline +${formatMetricChange(s.kind, s.maxChange)}` : null, s.threshold !== null ? `limit ${formatMetricValue(s.kind, s.threshold)}` : null].filter(Boolean).join(', ');
+  const n = last?.canaryN !== null && last?.canaryN !== undefined ? `, n=${last.canaryN} vs ${last.baselineN ?? 0}` : '';
+  const p = last?.pValue !== null && last?.pValue !== undefined ? `, p=${formatPValue(last.pValue)}` : '';
   return (
-    <tr className="border-t border-zinc-100 dark:border-zinc-800">
-      <td className="py-1 pr-2">
-        {s.metric}
-        {!s.critical && <span className="text-muted"> (pauses, never aborts)</span>}
-      </td>
-      <td className="pr-2">{formatMetricValue(s.kind, last?.canary ?? null)}</td>
-      <td className="pr-2">{formatMetricValue(s.kind, last?.baseline ?? null)}</td>
-      <td className="pr-2">{last?.canaryN !== null && last?.canaryN !== undefined ? `${last.canaryN} vs ${last.baselineN ?? 0}` : '—'}</td>
-      <td className="pr-2">{last?.pValue !== null && last?.pValue !== undefined ? `p=${formatPValue(last.pValue)}` : '—'}</td>
-      <td className="pr-2">{rules || '—'}</td>
-      <td className={STATE_STYLE[st].text}>{st}</td>
-    </tr>
+    <li className="break-words">
+      <strong>{s.metric}</strong>
+      {!s.critical && <span className="text-muted"> (pauses, never aborts)</span>}: canary {formatMetricValue(s.kind, last?.canary ?? null)} vs baseline {formatMetricValue(s.kind, last?.baseline ?? null)}
+      {n}
+      {p} · rule: {rules || 'none'} · <span className={STATE_STYLE[st].text}>{st}</span>
+    </li>
   );
 }
 

@@ -137,7 +137,7 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
             </div>
             <details className="mt-3" open={!done}>
               <summary className="cursor-pointer text-xs font-medium">The plan: {d.steps.length} steps</summary>
-              <ol className="mt-1 max-h-56 space-y-0.5 overflow-y-auto text-xs" data-testid="plan-steps">
+              <ol className="mt-1 max-h-56 space-y-0.5 overflow-y-auto text-xs" data-testid="plan-steps" tabIndex={0} aria-label="Plan steps">
                 {d.steps.map((s, i) => {
                   const state = i < d.step ? 'done' : i === d.step && !done ? 'now' : i === d.step && d.state !== 'succeeded' ? 'stopped' : 'todo';
                   return (
@@ -145,9 +145,10 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
                       key={s.index}
                       className={`flex gap-2 rounded px-1 ${state === 'now' ? 'bg-sky-100 font-medium dark:bg-sky-500/20' : state === 'stopped' ? 'bg-red-100 font-medium text-red-900 dark:bg-red-500/20 dark:text-red-200' : state === 'done' ? 'text-muted' : ''}`}
                     >
-                      <span className="w-4 shrink-0" aria-label={state}>
+                      <span className="w-4 shrink-0" aria-hidden>
                         {state === 'done' ? '✓' : state === 'now' ? '▶' : state === 'stopped' ? '✗' : ''}
                       </span>
+                      <span className="sr-only">{state === 'todo' ? 'to do' : state}: </span>
                       <span className="min-w-0 flex-1">{s.description}</span>
                       <span className="shrink-0 tabular-nums text-muted">{s.traffic.serving ? `${s.traffic.newPercent}% new` : ''}</span>
                     </li>

@@ -5,7 +5,7 @@
 export function TrendChart({ label, points, format, bars, testId }: { label: string; points: Array<{ start: string; value: number | null }>; format: (v: number) => string; bars?: boolean; testId?: string }) {
   const W = 300;
   const H = 70;
-  const pad = { l: 4, r: 4, t: 6, b: 14 };
+  const pad = { l: 4, r: 4, t: 14, b: 14 };
   const values = points.map((p) => p.value).filter((v): v is number => v !== null);
   const max = Math.max(...values, 0) || 1;
   const step = (W - pad.l - pad.r) / Math.max(1, points.length);
@@ -41,7 +41,7 @@ export function TrendChart({ label, points, format, bars, testId }: { label: str
       <text x={W - pad.r} y={H - 2} textAnchor="end" className="fill-zinc-600 text-[10px] dark:fill-zinc-400">
         {last}
       </text>
-      <text x={W - pad.r} y={pad.t + 4} textAnchor="end" className="fill-zinc-600 text-[10px] dark:fill-zinc-400">
+      <text x={W - pad.r} y={9} textAnchor="end" className="fill-zinc-600 text-[10px] dark:fill-zinc-400">
         max {values.length ? format(Math.max(...values)) : '—'}
       </text>
     </svg>

@@ -34,6 +34,7 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
   if (!may) return <p className="text-sm text-muted">Your role can follow releases but not start them.</p>;
   return (
     <form onSubmit={submit} className="space-y-3" data-testid="release-form">
+      <div className="overflow-x-auto">
       <table className="w-full text-sm">
         <thead className="text-left text-xs text-muted">
           <tr>
@@ -66,10 +67,11 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
           ))}
         </tbody>
       </table>
-      <div className="flex items-center gap-3">
+      </div>
+      <div className="flex flex-wrap items-center gap-3">
         <label className="text-sm">
           Strategy{' '}
-          <select className={input} value={strategy} onChange={(e) => setStrategy(e.target.value)}>
+          <select className={input} value={strategy} onChange={(e) => setStrategy(e.target.value)} aria-label="Strategy">
             <option value="">each service&apos;s default</option>
             <option value="rolling">rolling</option>
             <option value="blue-green">blue-green</option>

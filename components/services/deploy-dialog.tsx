@@ -285,7 +285,7 @@ function PlanPreview({ plan, badReason }: { plan: DryRun; badReason: string | nu
           ))}
         </ul>
       )}
-      <div className="max-h-64 overflow-auto rounded border border-zinc-200 dark:border-zinc-800">
+      <div className="max-h-64 overflow-auto rounded border border-zinc-200 dark:border-zinc-800" tabIndex={0} role="region" aria-label="Plan steps">
         <table className="w-full text-xs">
           <thead className="sticky top-0 bg-zinc-50 text-left text-muted dark:bg-zinc-900">
             <tr>

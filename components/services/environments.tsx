@@ -16,7 +16,7 @@ export function EnvironmentTabs({ service, current, environments }: { service: s
             data-testid={`env-tab-${e.name}`}
           >
             {e.name} <span className="font-mono text-xs">{e.liveVersion ? `v${e.liveVersion}` : '—'}</span>
-            {e.protected && <span className="ml-1 text-xs text-violet-600 dark:text-violet-400">approval</span>}
+            {e.protected && <span className="ml-1 text-xs text-violet-700 dark:text-violet-300">needs approval</span>}
           </Link>
         </span>
       ))}

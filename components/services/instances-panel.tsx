@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { InstanceView } from '@/lib/services/instances';
+import { formatPercent } from '@/lib/engine/format';
 import { getJson } from '../ui/api';
 import { StateBadge } from '../ui/badge';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -42,7 +43,7 @@ export function InstancesPanel({
             <span className="text-muted">slot {i.slot}</span>
           </div>
           <div className="mt-0.5 text-muted">
-            <span className="tabular-nums">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />
+            <span className="tabular-nums">{total > 0 ? `${formatPercent(Math.round((i.weight / total) * 100))} of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />
             {i.restarts > 0 && <span className="text-amber-700 dark:text-amber-400"> · {i.restarts} restart(s)</span>}
           </div>
           {i.exitReason && <div className="mt-1 text-red-700 dark:text-red-400">exited {i.exitCode ?? ''}: {i.exitReason}</div>}
