@@ -22,10 +22,10 @@ export async function activate(trigger: Locator, shows: Locator, how: 'click' | 
   }).toPass({ timeout: 30_000 });
 }
 
-export async function shot(page: Page, name: string) {
+export async function shot(page: Page, name: string, fullPage = true) {
   // From the top: a full-page capture otherwise paints the sticky header over the middle.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage });
 }
 
 export async function api<T>(request: APIRequestContext, method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {

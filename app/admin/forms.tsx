@@ -131,7 +131,7 @@ export function EnvironmentForm({ action, initial }: { action: Action; initial?:
       {initial ? <input type="hidden" name="name" value={initial.name} /> : (
         <label className="text-xs" htmlFor={`${id}-name`}>
           Name
-          <input id={`${id}-name`} name="name" placeholder="staging" required className={`${input} block`} />
+          <input id={`${id}-name`} name="name" placeholder="qa" required className={`${input} block`} />
         </label>
       )}
       <label className="text-xs" htmlFor={`${id}-order`}>
