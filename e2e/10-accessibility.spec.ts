@@ -108,3 +108,15 @@ test('a page load prefetches only the main navigation, not every link on the pag
   expect([...paths].filter((p) => !['/', '/changes', '/releases', '/approvals', '/insights', '/admin/users'].includes(p)), prefetches.join('\n')).toEqual([]);
   expect(await page.locator('a[href^="/deployments/"], a[href^="/services/"]').count()).toBeGreaterThan(20);
 });
+
+test('at 1440×900 the timeline of a deployment is above the fold', async ({ page, request }) => {
+  await waitSeedDone(request);
+  const s = await api<{ deployments: Array<{ id: string; to: string; strategy: string }> }>(request, 'GET', '/api/v1/services/payment-gateway');
+  const canary = s.deployments.find((d) => d.to === '2.3.0' && d.strategy === 'canary')!;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await open(page, `/deployments/${canary.id}`);
+  await expect(page.locator('[data-testid="timeline"] li').first()).toBeVisible();
+  const box = (await page.getByTestId('timeline-section').boundingBox())!;
+  expect(box.y + 200).toBeLessThan(900);
+  await page.screenshot({ path: 'test-results/screenshots/deployment-1440x900.png' });
+});

@@ -13,7 +13,7 @@ const SERIES = [
 
 const W = 420;
 const H = 120;
-const PAD = { l: 46, r: 8, t: 14, b: 18 };
+const PAD = { l: 58, r: 8, t: 14, b: 18 };
 
 type Pick = (b: MetricsBucket, version: string | null) => number | null;
 

@@ -107,43 +107,50 @@ export async function getServiceMetrics(db: Db, name: string, opts: { environmen
   const runtime = getRuntime(env);
   const measuredFrom = runtime ? Math.max(start, Math.floor((now - RUNTIME_WINDOW_MS) / bucketMs) * bucketMs + bucketMs) : null;
 
-  const buckets: MetricsBucket[] = [];
-  for (let t = start; t < end; t += bucketMs) {
-    const upto = Math.min(t + bucketMs, now);
-    const minutesIn = Math.max(1, (upto - t) / MINUTE);
-    if (measuredFrom !== null && t >= measuredFrom && runtime && upto > t) {
+  // The runtime's buckets are asked for all at once (one round trip each, in parallel).
+  const starts: number[] = [];
+  for (let t = start; t < end; t += bucketMs) starts.push(t);
+  const measured = await Promise.all(
+    starts.map(async (t) => {
+      const upto = Math.min(t + bucketMs, now);
+      if (measuredFrom === null || t < measuredFrom || !runtime || upto <= t) return null;
       const [traffic, latency] = await Promise.all([
         runtime.traffic(service.name, t, upto).catch(() => null),
         runtime.latency ? runtime.latency(service.name, t, upto).catch(() => null) : Promise.resolve(null),
       ]);
-      if (traffic) {
-        const byVersion: Record<string, VersionFigures> = {};
-        let requests = 0;
-        let errors = 0;
-        for (const [versionId, v] of Object.entries(traffic)) {
-          const semver = semverOf.get(versionId);
-          if (!semver || v.requests === 0) continue;
-          const l = latency?.[versionId];
-          byVersion[semver] = { requests: v.requests, errors: v.serverErrors, errorRate: v.serverErrors / v.requests, p95Ms: l ? histogramP(l, 0.95) : null };
-          requests += v.requests;
-          errors += v.serverErrors;
-        }
-        buckets.push({ start: new Date(t).toISOString(), requestsPerMinute: requests / minutesIn, errorRate: requests ? errors / requests : null, byVersion, source: 'runtime' });
-        continue;
+      return traffic ? { traffic, latency } : null;
+    }),
+  );
+  const buckets: MetricsBucket[] = starts.map((t, i) => {
+    const upto = Math.min(t + bucketMs, now);
+    const minutesIn = Math.max(1, (upto - t) / MINUTE);
+    const m = measured[i];
+    if (m) {
+      const byVersion: Record<string, VersionFigures> = {};
+      let requests = 0;
+      let errors = 0;
+      for (const [versionId, v] of Object.entries(m.traffic)) {
+        const semver = semverOf.get(versionId);
+        if (!semver || v.requests === 0) continue;
+        const l = m.latency?.[versionId];
+        byVersion[semver] = { requests: v.requests, errors: v.serverErrors, errorRate: v.serverErrors / v.requests, p95Ms: l ? histogramP(l, 0.95) : null };
+        requests += v.requests;
+        errors += v.serverErrors;
       }
+      return { start: new Date(t).toISOString(), requestsPerMinute: requests / minutesIn, errorRate: requests ? errors / requests : null, byVersion, source: 'runtime' as const };
     }
-    const stored = minutes.filter((m) => m.minute.getTime() >= t && m.minute.getTime() < t + bucketMs);
-    const requests = stored.reduce((n, m) => n + m.requests, 0);
-    const errors = stored.reduce((n, m) => n + m.errors, 0);
+    const stored = minutes.filter((x) => x.minute.getTime() >= t && x.minute.getTime() < t + bucketMs);
+    const requests = stored.reduce((n, x) => n + x.requests, 0);
+    const errors = stored.reduce((n, x) => n + x.errors, 0);
     const version = requests > 0 ? liveAt(t + bucketMs / 2) : null;
-    buckets.push({
+    return {
       start: new Date(t).toISOString(),
       requestsPerMinute: stored.length ? requests / Math.max(1, stored.length) : 0,
       errorRate: requests ? errors / requests : null,
       byVersion: version ? { [version]: { requests, errors, errorRate: errors / requests, p95Ms: null } } : {},
-      source: stored.length ? 'stored' : 'none',
-    });
-  }
+      source: stored.length ? ('stored' as const) : ('none' as const),
+    };
+  });
   const shown = new Set(buckets.flatMap((b) => Object.keys(b.byVersion)));
   return {
     service: service.name,
