@@ -41,18 +41,19 @@ test('on a phone: no page scrolls sideways, the menu opens, and Roll back is two
 
   const s = await api<{ deployments: Array<{ id: string; to: string; strategy: string }> }>(request, 'GET', '/api/v1/services/payment-gateway');
   const canary = s.deployments.find((d) => d.to === '2.3.0' && d.strategy === 'canary')!;
-  for (const [url, name] of [
-    ['/services/payment-gateway', 'phone-service'],
-    ['/services/payment-gateway?environment=production&range=24h', 'phone-service-production-24h'],
-    [`/deployments/${canary.id}`, 'phone-deployment'],
-    ['/changes', 'phone-what-changed'],
-    ['/insights', 'phone-insights'],
-    ['/releases', 'phone-releases'],
-    ['/approvals', 'phone-approvals'],
-    ['/admin/environments', 'phone-admin-environments'],
+  for (const [url, name, ready] of [
+    ['/services/payment-gateway', 'phone-service', '[data-testid="instances"]'],
+    ['/services/payment-gateway?environment=production&range=24h', 'phone-service-production-24h', '[data-testid="instances"]'],
+    [`/deployments/${canary.id}`, 'phone-deployment', '[data-testid="canary-verdict"]'],
+    ['/changes', 'phone-what-changed', '[data-testid="change-list"]'],
+    ['/insights', 'phone-insights', '[data-testid="insights-services"]'],
+    ['/releases', 'phone-releases', 'main h1'],
+    ['/approvals', 'phone-approvals', 'main h1'],
+    ['/admin/environments', 'phone-admin-environments', 'main h1'],
   ] as const) {
     await open(page, url);
-    await expect(page.locator('main h1').first()).toBeVisible();
+    await expect(page.locator(ready).first()).toBeVisible();
+    if (url.startsWith('/deployments/')) await expect(page.locator('[data-testid="timeline"] li').first()).toBeVisible();
     await expectNoSideScroll(page);
     // What changed lists 200 changes: its first screen is what a person sees.
     await shot(page, name, url !== '/changes');

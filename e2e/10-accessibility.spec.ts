@@ -110,6 +110,7 @@ test('a page load prefetches only the main navigation, not every link on the pag
 });
 
 test('at 1440×900 the timeline of a deployment is above the fold', async ({ page, request }) => {
+  test.setTimeout(420_000);
   await waitSeedDone(request);
   const s = await api<{ deployments: Array<{ id: string; to: string; strategy: string }> }>(request, 'GET', '/api/v1/services/payment-gateway');
   const canary = s.deployments.find((d) => d.to === '2.3.0' && d.strategy === 'canary')!;

@@ -127,7 +127,7 @@ export function DeployDialog({ service, environment, versions, defaults, live }:
     if (!r.ok) return setError(r.error);
     if (r.data.dryRun) return;
     setOpen(false);
-    await qc.invalidateQueries();
+    void qc.invalidateQueries();
     router.push(`/deployments/${r.data.deployment.id}`);
   };
 

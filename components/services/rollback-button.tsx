@@ -62,7 +62,7 @@ export function RollbackButton({
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setOpen(false);
-    await qc.invalidateQueries();
+    void qc.invalidateQueries();
     const id = r.data.deploymentId;
     if (id) router.push(`/deployments/${id}`);
     else router.refresh();

@@ -79,6 +79,25 @@ export function histogramP(l: VersionLatency, q: number): number | null {
   return l.maxMs;
 }
 
+/** Recent answers, for callers that accept figures a few seconds old (a page re-rendered on every event). */
+const cache = new Map<string, { until: number; value: Promise<ServiceMetrics> }>();
+
+/**
+ * getServiceMetrics, answered from a short-lived cache when the same service, environment and
+ * range were read less than `maxAgeMs` ago: a page that re-renders on every event then asks the
+ * runtime once per few seconds, not once per render.
+ */
+export function getServiceMetricsCached(db: Db, name: string, opts: { environment: string; range: MetricsRange }, maxAgeMs: number, now = Date.now()): Promise<ServiceMetrics> {
+  const key = `${name}\u0000${opts.environment}\u0000${opts.range}`;
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.value;
+  const value = getServiceMetrics(db, name, opts, now);
+  cache.set(key, { until: now + maxAgeMs, value });
+  value.catch(() => cache.delete(key));
+  for (const [k, v] of cache) if (v.until <= now) cache.delete(k);
+  return value;
+}
+
 export async function getServiceMetrics(db: Db, name: string, opts: { environment?: string | null; range?: MetricsRange } = {}, now = Date.now()): Promise<ServiceMetrics> {
   const service = await findServiceOr404(db, name);
   const env = await resolveEnvironment(db, opts.environment);

@@ -3,7 +3,7 @@ import { requireUser } from '@/lib/auth/next';
 import { orNotFound } from '@/lib/panel/not-found';
 import { titled } from '@/lib/panel/titles';
 import { capitalised, deploymentTitle, shortId } from '@/lib/panel/words';
-import { getService, getServiceMetrics, serviceContext, attachedRuntime, currentCursor, chooseFromHistory } from '@/lib/services';
+import { getService, getServiceMetricsCached, serviceContext, attachedRuntime, currentCursor, chooseFromHistory } from '@/lib/services';
 import { StateBadge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Empty, Section } from '@/components/ui/states';
@@ -57,7 +57,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
   const s = await orNotFound(getService(db, name, { environment: typeof environment === 'string' ? environment : undefined }));
   const env = s.environment;
   const range = rawRange === '24h' ? '24h' : '1h';
-  const [cursor, metrics] = await Promise.all([currentCursor(db), getServiceMetrics(db, s.name, { environment: env, range })]);
+  const [cursor, metrics] = await Promise.all([currentCursor(db), getServiceMetricsCached(db, s.name, { environment: env, range }, 10_000)]);
   const runtime = attachedRuntime({ name: env });
   const address = runtime?.serviceAddress ? await runtime.serviceAddress(s.name).catch(() => null) : null;
   const everLive = new Set(s.history.map((h) => h.version));
