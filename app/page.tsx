@@ -1,6 +1,9 @@
+import type { Metadata } from 'next';
 import { getOverview, listChanges, serviceContext } from '@/lib/services';
 import { requireUser } from '@/lib/auth/next';
 import { OverviewBoard } from '@/components/services/overview-board';
+
+export const metadata: Metadata = { title: 'Overview' };
 
 export const dynamic = 'force-dynamic';
 

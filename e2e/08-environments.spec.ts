@@ -38,7 +38,7 @@ test('promote staging → production, an approver approves, a freeze refuses, a 
   await dialog.getByTestId('promote-confirm').click();
   await expect(page).toHaveURL(/\/deployments\/[0-9a-f-]{36}$/);
   const id = page.url().split('/').at(-1)!;
-  await expect(page.getByTestId('deployment-state')).toHaveText('awaiting_approval');
+  await expect(page.getByTestId('deployment-state')).toHaveText('awaiting approval');
 
   // An approver — not the requester — approves it from the inbox.
   expect((await request.post('/api/v1/users', { data: { email: 'e2e-approver@flightdeck.test', password: 'e2e-approver-password', role: 'approver' } })).status()).toBe(201);

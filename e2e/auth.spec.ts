@@ -36,7 +36,7 @@ test.describe('signed out', () => {
 
 test('an admin creates a CI token (shown once) that the API accepts, then revokes it', async ({ page, request }) => {
   await page.goto('/admin/tokens');
-  await page.getByPlaceholder('name, e.g. github-actions').fill('e2e-ci');
+  await page.getByTestId('create-token').getByLabel('Name').fill('e2e-ci');
   await page.getByTestId('create-token').getByRole('button', { name: 'Create token' }).click();
   const token = (await page.getByTestId('new-token').textContent())!.trim();
   expect(token).toMatch(/^fdt_/);

@@ -22,8 +22,10 @@ export async function activate(trigger: Locator, shows: Locator, how: 'click' | 
   }).toPass({ timeout: 30_000 });
 }
 
-export async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+export async function shot(page: Page, name: string, fullPage = true) {
+  // From the top: a full-page capture otherwise paints the sticky header over the middle.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage });
 }
 
 export async function api<T>(request: APIRequestContext, method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
@@ -75,4 +77,13 @@ export async function routerAnswers(request: APIRequestContext, service: string,
     versions.add(((await res.json().catch(() => ({}))) as { version?: string }).version ?? 'no version');
   }
   return { versions, statuses };
+}
+
+/** A phone the on-call responder carries: the viewport every phone layout is checked at. */
+export const PHONE = { width: 390, height: 844 };
+
+/** The page scrolls only vertically: nothing is wider than the screen. */
+export async function expectNoSideScroll(page: Page) {
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+  expect(widths.doc, `page is ${widths.doc}px wide on a ${widths.view}px screen`).toBeLessThanOrEqual(widths.view);
 }

@@ -3,7 +3,8 @@
  * production), services with dependencies and several versions, made live through real
  * deployments (so history and runtime agree) — first in staging, then promoted to production —
  * and a canary of payment-gateway v2.3.0 in staging — which errors on 5 % of requests — that the
- * analysis aborts and marks bad before it ever reaches production.
+ * analysis aborts and marks bad before it ever reaches production. Before all that, about three
+ * months of older versions and their deployments (seed-past.ts), so Insights shows trends.
  */
 import type { Db } from '../lib/db/client';
 import {
@@ -17,6 +18,7 @@ import {
   updateEnvironment,
   type ServiceContext,
 } from '../lib/services';
+import { seedPast } from './seed-past';
 
 /** Where the demo deploys first, and where it promotes to. */
 export const DEMO_ENVIRONMENTS = { first: 'staging', then: 'production' } as const;
@@ -94,6 +96,8 @@ export async function seedCatalog(ctx: ServiceContext): Promise<void> {
     await createService(ctx.db, { ...rest, template, health: { intervalSeconds: 2, gracePeriodSeconds: 60 } }, ACTOR);
     for (const v of versions) await createVersion(ctx.db, s.name, typeof v === 'string' ? { version: v } : v, ACTOR);
   }
+  // Three months of backdated history before today's, for the Insights page's trends.
+  await seedPast(ctx.db, Date.now());
 }
 
 /**

@@ -4,8 +4,19 @@ import { useActionState } from 'react';
 import type { ActionState } from '@/lib/auth/next';
 import { STRATEGIES } from '@/lib/engine/constants';
 
-const input = 'rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
-const button = 'rounded bg-zinc-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900';
+const input = 'block rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
+const label = 'text-xs font-medium';
+
+/** A visible label above its input: every admin field is named on screen, not by a placeholder that vanishes. */
+function Field({ text, children, className = '' }: { text: string; children: React.ReactNode; className?: string }) {
+  return (
+    <label className={`${label} ${className}`}>
+      {text}
+      {children}
+    </label>
+  );
+}
+const button = 'h-fit self-end rounded bg-zinc-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900';
 
 type Action = (prev: ActionState, form: FormData) => Promise<ActionState>;
 
@@ -13,7 +24,7 @@ function Result({ state }: { state: ActionState }) {
   if (!state) return null;
   return (
     <div className="mt-2 text-sm" role="status">
-      {state.error ? <p className="text-red-600 dark:text-red-400">{state.error}</p> : null}
+      {state.error ? <p className="text-red-700 dark:text-red-400">{state.error.charAt(0).toUpperCase() + state.error.slice(1)}</p> : null}
       {state.message ? <p className="text-emerald-700 dark:text-emerald-400">{state.message}</p> : null}
       {state.token ? (
         <code data-testid="new-token" className="mt-1 block break-all rounded bg-zinc-100 p-2 font-mono dark:bg-zinc-900">
@@ -28,16 +39,26 @@ export function CreateUserForm({ action }: { action: Action }) {
   const [state, run, pending] = useActionState(action, undefined);
   return (
     <form action={run} className="flex flex-wrap items-end gap-2" data-testid="create-user">
-      <input name="email" type="email" placeholder="email" required className={input} />
-      <input name="name" placeholder="name" className={input} />
-      <input name="password" type="password" placeholder="password (12+)" required minLength={12} className={input} />
-      <select name="role" defaultValue="viewer" className={input}>
-        <option value="viewer">viewer</option>
-        <option value="deployer">deployer</option>
-        <option value="approver">approver</option>
-        <option value="admin">admin</option>
-      </select>
-      <input name="serviceScope" placeholder="scope: svc-a, svc-b (deployers)" className={input} />
+      <Field text="Email">
+        <input name="email" type="email" required className={input} />
+      </Field>
+      <Field text="Name">
+        <input name="name" className={input} />
+      </Field>
+      <Field text="Password (12 characters or more)">
+        <input name="password" type="password" required minLength={12} className={input} />
+      </Field>
+      <Field text="Role">
+        <select name="role" defaultValue="viewer" className={input}>
+          <option value="viewer">viewer</option>
+          <option value="deployer">deployer</option>
+          <option value="approver">approver</option>
+          <option value="admin">admin</option>
+        </select>
+      </Field>
+      <Field text="Service scope (deployers; empty: all)">
+        <input name="serviceScope" placeholder="svc-a, svc-b" className={`${input} w-56`} />
+      </Field>
       <button disabled={pending} className={button}>
         Create user
       </button>
@@ -53,14 +74,14 @@ export function UpdateUserForm({ action, id, role, scope, disabled }: { action: 
   return (
     <form action={run} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={id} />
-      <select name="role" defaultValue={role} className={input}>
+      <select name="role" defaultValue={role} className={input} aria-label="Role">
         <option value="viewer">viewer</option>
         <option value="deployer">deployer</option>
         <option value="approver">approver</option>
         <option value="admin">admin</option>
       </select>
-      <input name="serviceScope" defaultValue={scope} placeholder="scope" className={input} />
-      <select name="disabled" defaultValue={String(disabled)} className={input}>
+      <input name="serviceScope" defaultValue={scope} placeholder="all services" className={`${input} w-40`} aria-label="Service scope" />
+      <select name="disabled" defaultValue={String(disabled)} className={input} aria-label="Status">
         <option value="false">active</option>
         <option value="true">disabled</option>
       </select>
@@ -76,15 +97,23 @@ export function CreateTokenForm({ action }: { action: Action }) {
   const [state, run, pending] = useActionState(action, undefined);
   return (
     <form action={run} className="flex flex-wrap items-end gap-2" data-testid="create-token">
-      <input name="name" placeholder="name, e.g. github-actions" required className={input} />
-      <select name="role" defaultValue="deployer" className={input}>
-        <option value="viewer">viewer</option>
-        <option value="deployer">deployer</option>
-        <option value="approver">approver</option>
-        <option value="admin">admin</option>
-      </select>
-      <input name="serviceScope" placeholder="scope: svc-a, svc-b (deployers)" className={input} />
-      <input name="expiresInDays" type="number" min={1} placeholder="expires in days" className={input} />
+      <Field text="Name">
+        <input name="name" placeholder="github-actions" required className={input} />
+      </Field>
+      <Field text="Role">
+        <select name="role" defaultValue="deployer" className={input}>
+          <option value="viewer">viewer</option>
+          <option value="deployer">deployer</option>
+          <option value="approver">approver</option>
+          <option value="admin">admin</option>
+        </select>
+      </Field>
+      <Field text="Service scope (empty: all)">
+        <input name="serviceScope" placeholder="svc-a, svc-b" className={`${input} w-56`} />
+      </Field>
+      <Field text="Expires in days (empty: never)">
+        <input name="expiresInDays" type="number" min={1} className={`${input} w-28`} />
+      </Field>
       <button disabled={pending} className={button}>
         Create token
       </button>
@@ -103,7 +132,7 @@ export function EnvironmentForm({ action, initial }: { action: Action; initial?:
       {initial ? <input type="hidden" name="name" value={initial.name} /> : (
         <label className="text-xs" htmlFor={`${id}-name`}>
           Name
-          <input id={`${id}-name`} name="name" placeholder="staging" required className={`${input} block`} />
+          <input id={`${id}-name`} name="name" placeholder="qa" required className={`${input} block`} />
         </label>
       )}
       <label className="text-xs" htmlFor={`${id}-order`}>
@@ -176,11 +205,11 @@ export function FreezeWindowForm({ action, environments }: { action: Action; env
       </label>
       <label className="text-xs" htmlFor="freeze-envs">
         Environments (empty: all)
-        <input id="freeze-envs" name="environments" placeholder={environments.join(', ')} className={`${input} block`} />
+        <input id="freeze-envs" name="environments" placeholder={environments.join(', ')} className={`${input} block w-56`} />
       </label>
       <label className="text-xs" htmlFor="freeze-services">
         Services (empty: all)
-        <input id="freeze-services" name="services" placeholder="svc-a, svc-b" className={`${input} block`} />
+        <input id="freeze-services" name="services" placeholder="svc-a, svc-b" className={`${input} block w-56`} />
       </label>
       <button disabled={pending} className={button}>
         Add freeze window

@@ -1,5 +1,5 @@
-import Link from 'next/link';
 import { requireUser } from '@/lib/auth/next';
+import { AdminNav } from '@/components/admin-nav';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,20 +8,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
   return (
     <section>
       <div className="mb-6">
-        <nav className="flex gap-4 text-sm font-medium">
-          <Link href="/">Overview</Link>
-          <Link href="/admin/users">Users</Link>
-          <Link href="/admin/tokens">API tokens</Link>
-          <Link href="/admin/environments">Environments</Link>
-          <Link href="/admin/hosts">Hosts</Link>
-          <Link href="/admin/freeze-windows">Freeze windows</Link>
-          <Link href="/admin/audit">Audit log</Link>
-        </nav>
+        <AdminNav />
       </div>
       {p.role === 'admin' ? (
         children
       ) : (
-        <p className="text-sm text-red-600 dark:text-red-400" data-testid="forbidden">
+        <p className="text-sm text-red-700 dark:text-red-400" data-testid="forbidden">
           This page needs the admin role; you are a {p.role}.
         </p>
       )}

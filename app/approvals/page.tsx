@@ -1,8 +1,11 @@
+import type { Metadata } from 'next';
 import { requireUser } from '@/lib/auth/next';
 import { listApprovals, serviceContext, currentCursor } from '@/lib/services';
 import { Empty } from '@/components/ui/states';
 import { ApprovalCard } from '@/components/approvals/approval-card';
 import { LiveRefresh } from '@/components/realtime/live-refresh';
+
+export const metadata: Metadata = { title: 'Approvals' };
 
 export const dynamic = 'force-dynamic';
 
@@ -15,7 +18,7 @@ export default async function ApprovalsPage() {
     <div className="space-y-4">
       <LiveRefresh cursor={cursor} />
       <h1 className="text-xl font-semibold">Approvals</h1>
-      <p className="text-sm text-zinc-500">Deployments into protected environments wait here until enough approvers other than their requester approve them. One rejection ends a request.</p>
+      <p className="text-sm text-muted">Deployments into protected environments wait here until enough approvers other than their requester approve them. One rejection ends a request.</p>
       {approvals.length === 0 ? (
         <Empty>Nothing is waiting for approval.</Empty>
       ) : (

@@ -1,6 +1,9 @@
+import type { Metadata } from 'next';
 import { requireUser } from '@/lib/auth/next';
 import { listChanges, listServices, serviceContext, currentCursor } from '@/lib/services';
 import { ChangesLive } from '@/components/changes/changes-live';
+
+export const metadata: Metadata = { title: 'What changed' };
 
 export const dynamic = 'force-dynamic';
 

@@ -10,11 +10,11 @@ export function LoginForm({ next }: { next: string }) {
     <form action={action} className="space-y-4" data-testid="login-form">
       <input type="hidden" name="next" value={next} />
       <label className="block text-sm">
-        <span className="mb-1 block text-zinc-600 dark:text-zinc-400">Email</span>
+        <span className="mb-1 block text-muted">Email</span>
         <input key={state?.email ?? ''} name="email" type="email" autoComplete="username" required defaultValue={state?.email ?? ''} className={input} />
       </label>
       <label className="block text-sm">
-        <span className="mb-1 block text-zinc-600 dark:text-zinc-400">Password</span>
+        <span className="mb-1 block text-muted">Password</span>
         <input name="password" type="password" autoComplete="current-password" required className={input} />
       </label>
       {state?.error ? (

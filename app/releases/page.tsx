@@ -1,3 +1,4 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireUser } from '@/lib/auth/next';
 import { getService, listReleases, listServices, serviceContext } from '@/lib/services';
@@ -5,6 +6,8 @@ import { ReleaseForm } from '@/components/releases/release-form';
 import { StateBadge } from '@/components/ui/badge';
 import { Empty, Section } from '@/components/ui/states';
 import { Ago } from '@/components/ui/time';
+
+export const metadata: Metadata = { title: 'Releases' };
 
 export const dynamic = 'force-dynamic';
 
@@ -31,8 +34,8 @@ export default async function ReleasesPage() {
                 <Link href={`/releases/${r.id}`} className="flex-1 truncate hover:underline">
                   {r.items.map((i) => `${i.service} v${i.version}`).join(', ')}
                 </Link>
-                <span className="text-xs text-zinc-500">{r.waves.length} wave(s) · by {r.actor}</span>
-                <span className="w-24 text-right text-xs text-zinc-500">
+                <span className="text-xs text-muted">{r.waves.length} wave(s) · by {r.actor}</span>
+                <span className="w-24 text-right text-xs text-muted">
                   <Ago iso={r.createdAt} />
                 </span>
               </li>

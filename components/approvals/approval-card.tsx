@@ -47,7 +47,7 @@ export function ApprovalCard({ item }: { item: ApprovalItem }) {
         <Link href={`/deployments/${item.id}`} className="font-medium hover:underline">
           {item.service}: {item.from ? `v${item.from}` : 'nothing'} → v{item.to} in {item.environment} ({item.strategy})
         </Link>
-        <span className="text-xs text-zinc-500">
+        <span className="text-xs text-muted">
           asked by {item.actor} <Ago iso={item.createdAt} />
           {item.approval?.expiresAt && (
             <>
@@ -89,7 +89,7 @@ export function ApprovalCard({ item }: { item: ApprovalItem }) {
             </Button>
           </div>
         ) : (
-          <p className="mt-2 text-xs text-zinc-500">You cannot decide this one: {item.whyNot}.</p>
+          <p className="mt-2 text-xs text-muted">You cannot decide this one: {item.whyNot}.</p>
         ))}
       <InlineError error={error} />
     </li>

@@ -36,12 +36,15 @@ export function ChangesLive({ initial, services, cursor }: { initial: Change[]; 
           </select>
         </label>
       </div>
-      <p className="text-sm text-zinc-500">Newest first. Traffic shows the service&apos;s requests and error rate in the 5 minutes before and after each deployment (while the runtime still holds them).</p>
+      <p className="text-sm text-muted">
+        Newest first. Each recent deployment shows its service&apos;s error rate and requests in the 5 minutes before and after it (while the runtime still holds them). Roll back is offered only
+        where it undoes the newest change in that environment.
+      </p>
       {q.isError ? (
         <ErrorState error={q.error} what="changes" />
       ) : q.data ? (
         <div className="rounded-lg border border-zinc-200 bg-white px-4 dark:border-zinc-800 dark:bg-zinc-900/40">
-          <ChangeList changes={q.data} rollback={(s) => (rolledBackable.has(s) ? <RollbackButton service={s} /> : null)} />
+          <ChangeList changes={q.data} rollback={(s, env) => (rolledBackable.has(s) ? <RollbackButton service={s} environment={env} /> : null)} />
         </div>
       ) : null}
     </div>

@@ -26,8 +26,14 @@ type D = {
 
 type Pending = { action: 'pause' | 'resume' | 'promote' | 'abort'; title: string; body: string; confirm: string; danger: boolean };
 
-/** Pause / Resume / Promote / Abort / Rollback, each shown only when legal; destructive ones say what will happen first. */
-export function DeploymentControls({ d }: { d: D }) {
+/**
+ * Pause / Resume / Promote / Abort / Roll back, each shown only when legal; destructive ones say
+ * what will happen first. Abort and Roll back both stop a running deployment and send traffic
+ * back; they differ in whether the new version is marked bad, which the panel says in words.
+ * Roll back on a finished deployment only while its version is the one live: otherwise it would
+ * undo something else.
+ */
+export function DeploymentControls({ d, isLive }: { d: D; isLive: boolean }) {
   const qc = useQueryClient();
   const [pending, setPending] = useState<Pending | null>(null);
   const [busy, setBusy] = useState(false);
@@ -52,7 +58,7 @@ export function DeploymentControls({ d }: { d: D }) {
     else void run(p);
   };
 
-  if (!may) return <p className="text-xs text-zinc-500" data-testid="read-only">read-only: your role cannot change deployments</p>;
+  if (!may) return <p className="text-xs text-muted" data-testid="read-only">Read-only: your role cannot change deployments.</p>;
   const waiting = d.state === 'awaiting_approval';
   const approvals = d.approval?.decisions.filter((x) => x.decision === 'approved').length ?? 0;
   return (
@@ -103,7 +109,6 @@ export function DeploymentControls({ d }: { d: D }) {
       )}
       {active && !d.reverting && (
         <Button
-          variant="danger"
           onClick={() =>
             ask({
               action: 'abort',
@@ -119,7 +124,13 @@ export function DeploymentControls({ d }: { d: D }) {
           Abort
         </Button>
       )}
-      {(active || d.state === 'succeeded') && d.kind !== 'rollback' && <RollbackButton service={d.service} environment={d.environment} size="md" />}
+      {(active || (d.state === 'succeeded' && isLive)) && d.kind !== 'rollback' && !d.reverting && <RollbackButton service={d.service} environment={d.environment} size="md" />}
+      {active && !d.reverting && d.kind !== 'rollback' && (
+        <p className="basis-full text-xs text-muted" data-testid="controls-help">
+          <strong>Abort</strong> stops here: {back}; v{d.to} stays deployable. <strong>Roll back</strong> does the same and marks v{d.to} bad, so nobody deploys it again by
+          mistake.
+        </p>
+      )}
       <InlineError error={error} />
       <Dialog open={pending !== null} onClose={() => setPending(null)} title={pending?.title ?? ''} testId="control-dialog">
         <p className="text-sm">{pending?.body}</p>

@@ -4,19 +4,22 @@ import { useEffect, useRef } from 'react';
 import type { TimelineEvent } from '../realtime/use-timeline';
 import { Badge, type Tone } from '../ui/badge';
 import { Clock } from '../ui/time';
+import { FeedStatus } from '../realtime/use-connection';
 
 function toneOf(type: string): Tone {
-  if (/failed|aborted|crash|error|bad/.test(type)) return 'red';
-  if (/succeeded|passed|ready|promoted|completed/.test(type)) return 'green';
-  if (/inconclusive|paused|requested|revert|rollback/.test(type)) return 'amber';
-  if (/analysis/.test(type)) return 'violet';
+  if (/failed|aborted|crash|error|bad|rejected/.test(type)) return 'red';
+  if (/succeeded|passed|ready|promoted|completed|approved/.test(type)) return 'green';
+  if (/inconclusive|paused|requested|revert|rollback|overridden/.test(type)) return 'amber';
+  if (/analysis|approval/.test(type)) return 'violet';
   return 'zinc';
 }
 
 /**
  * The ordered timeline. Rows only ever append (ordered by seq, never re-sorted) inside a
  * fixed-height scroller, so streaming events do not move the rest of the page; it follows
- * the newest event unless the reader has scrolled up.
+ * the newest event unless the reader has scrolled up. Each row puts its number, time and type
+ * on one line and the message under them at full width, so the message stays readable in a
+ * narrow column or on a phone.
  */
 export function Timeline({ events, connected, everConnected, error }: { events: TimelineEvent[]; connected: boolean; everConnected: boolean; error: string | null }) {
   const box = useRef<HTMLOListElement>(null);
@@ -27,35 +30,34 @@ export function Timeline({ events, connected, everConnected, error }: { events: 
   }, [events.length]);
   return (
     <div>
-      <div className="mb-2 flex items-center gap-2 text-xs text-zinc-500">
-        <span className={`inline-block h-2 w-2 rounded-full ${connected ? 'bg-emerald-500' : 'bg-amber-500'}`} aria-hidden />
-        <span data-testid="feed-status">{connected ? 'live' : everConnected ? 'reconnecting…' : 'connecting…'}</span>
+      <div className="mb-2 flex flex-wrap items-center gap-2 text-xs text-muted">
+        <FeedStatus connected={connected} everConnected={everConnected} />
         <span>· {events.length} events</span>
-        {error && <span className="text-red-600">· catch-up failed: {error}</span>}
+        {error && <span className="text-red-700 dark:text-red-400">· catch-up failed: {error}</span>}
       </div>
       <ol
         ref={box}
+        tabIndex={0}
+        aria-label="Timeline"
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
-        className="h-96 overflow-y-auto rounded border border-zinc-200 font-mono text-xs dark:border-zinc-800"
+        className="h-[26rem] overflow-y-auto rounded border border-zinc-200 text-xs dark:border-zinc-800"
         data-testid="timeline"
         aria-live="polite"
       >
         {events.map((e) => (
-          <li key={e.seq} data-seq={e.seq} data-type={e.type} className="grid grid-cols-[3rem_5.5rem_11rem_1fr] items-start gap-2 border-b border-zinc-100 px-2 py-1 last:border-0 dark:border-zinc-900">
-            <span className="text-right tabular-nums text-zinc-400">#{e.seq}</span>
-            <span className="text-zinc-500">
+          <li key={e.seq} data-seq={e.seq} data-type={e.type} className="border-b border-zinc-100 px-2 py-1.5 last:border-0 dark:border-zinc-800">
+            <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5 font-mono text-muted">
+              <span className="tabular-nums">#{e.seq}</span>
               <Clock iso={e.at} />
-            </span>
-            <span>
-              <Badge tone={toneOf(e.type)}>{e.type}</Badge>
-            </span>
-            <span className="whitespace-pre-wrap break-words font-sans text-[13px]">
+              <Badge tone={toneOf(e.type)}>{e.type.replace(/_/g, ' ')}</Badge>
+            </div>
+            <p className="mt-0.5 whitespace-pre-wrap break-words text-[13px] leading-snug">
               {e.message}
-              {e.actor && !e.actor.startsWith('flightdeck') && <span className="text-zinc-500"> — {e.actor}</span>}
-            </span>
+              {e.actor && !e.actor.startsWith('flightdeck') && <span className="text-muted"> — {e.actor}</span>}
+            </p>
           </li>
         ))}
       </ol>

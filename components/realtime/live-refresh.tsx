@@ -1,19 +1,36 @@
 'use client';
 
-import { useCallback, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useRouter } from 'next/navigation';
 import { useOverviewFeed } from './use-overview-feed';
 
-/** Re-renders the server component page when anything is recorded anywhere (debounced), so server-rendered pages stay live. */
+/** At most one re-render of the page per this many milliseconds, however busy the feed. */
+const EVERY_MS = 3000;
+
+/**
+ * Re-renders the server component page when anything is recorded anywhere, so server-rendered
+ * pages stay live: at most once per EVERY_MS, and once more after the last event of a burst
+ * (nothing recorded is left unshown), so a busy feed does not keep the server re-rendering.
+ */
 export function LiveRefresh({ cursor }: { cursor: number }) {
   const router = useRouter();
   const last = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const refresh = useCallback(() => {
-    const now = Date.now();
-    if (now - last.current < 1000) return;
-    last.current = now;
-    router.refresh();
+    if (timer.current) return;
+    const wait = Math.max(0, last.current + EVERY_MS - Date.now());
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      last.current = Date.now();
+      router.refresh();
+    }, wait);
   }, [router]);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   useOverviewFeed(cursor, refresh);
   return null;
 }

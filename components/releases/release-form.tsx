@@ -31,11 +31,12 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
     router.push(`/releases/${(r.data as { id: string }).id}`);
   };
   const input = 'rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950';
-  if (!may) return <p className="text-sm text-zinc-500">Your role can follow releases but not start them.</p>;
+  if (!may) return <p className="text-sm text-muted">Your role can follow releases but not start them.</p>;
   return (
     <form onSubmit={submit} className="space-y-3" data-testid="release-form">
+      <div className="overflow-x-auto">
       <table className="w-full text-sm">
-        <thead className="text-left text-xs text-zinc-500">
+        <thead className="text-left text-xs text-muted">
           <tr>
             <th className="py-1">Service</th>
             <th>Live</th>
@@ -61,15 +62,16 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
                     ))}
                 </select>
               </td>
-              <td className="text-xs text-zinc-500">{s.dependencies.join(', ') || '—'}</td>
+              <td className="text-xs text-muted">{s.dependencies.join(', ') || '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <div className="flex items-center gap-3">
+      </div>
+      <div className="flex flex-wrap items-center gap-3">
         <label className="text-sm">
           Strategy{' '}
-          <select className={input} value={strategy} onChange={(e) => setStrategy(e.target.value)}>
+          <select className={input} value={strategy} onChange={(e) => setStrategy(e.target.value)} aria-label="Strategy">
             <option value="">each service&apos;s default</option>
             <option value="rolling">rolling</option>
             <option value="blue-green">blue-green</option>

@@ -71,7 +71,7 @@ export function ReleaseLive({ initial, cursor }: { initial: ReleaseView; cursor:
             ))}
           </p>
         )}
-        <p className="text-sm text-zinc-500">
+        <p className="text-sm text-muted">
           by {r.actor} · {r.strategy ?? "each service's default strategy"} · created <Ago iso={r.createdAt} />
           {r.reason && <span className="text-red-700 dark:text-red-400"> · {r.reason}</span>}
         </p>
@@ -91,10 +91,10 @@ export function ReleaseLive({ initial, cursor }: { initial: ReleaseView; cursor:
                       </div>
                       {item?.deployment ? (
                         <Link href={`/deployments/${item.deployment.id}`} className="mt-1 flex items-center gap-2 text-xs hover:underline">
-                          <StateBadge state={item.deployment.state} /> <span className="truncate text-zinc-500">{item.deployment.phase}</span>
+                          <StateBadge state={item.deployment.state} /> <span className="truncate text-muted">{item.deployment.phase}</span>
                         </Link>
                       ) : (
-                        <p className="mt-1 text-xs text-zinc-500">waits for wave {w}</p>
+                        <p className="mt-1 text-xs text-muted">waits for wave {w}</p>
                       )}
                     </li>
                   );

@@ -21,7 +21,7 @@ export function DependencyGraph({ name, dependencies, dependents }: { name: stri
       </a>
     </g>
   );
-  if (dependencies.length === 0 && dependents.length === 0) return <p className="text-sm text-zinc-500">No dependencies, and nothing depends on {name}.</p>;
+  if (dependencies.length === 0 && dependents.length === 0) return <p className="text-sm text-muted">No dependencies, and nothing depends on {name}.</p>;
   return (
     <svg viewBox={`0 0 ${w} ${h}`} className="w-full max-w-2xl" role="img" aria-label={`${name} depends on ${dependencies.join(', ') || 'nothing'}; ${dependents.join(', ') || 'nothing'} depends on it`} data-testid="dependency-graph">
       <defs>

@@ -1,6 +1,7 @@
 'use client';
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import semver from 'semver';
 import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { deployAction } from '@/app/actions';
@@ -14,8 +15,9 @@ import { InlineError } from '../ui/states';
 import { Badge } from '../ui/badge';
 import { useMay } from '../auth/permissions';
 import { effectiveValues, STRATEGY_OPTIONS, type ParamField } from './param-fields';
+import { versionArrow } from '@/lib/panel/words';
 
-type VersionOption = { version: string; bad: boolean; live: boolean };
+type VersionOption = { version: string; bad: boolean; badReason?: string | null; live: boolean };
 type DryRun = Extract<Awaited<ReturnType<typeof createDeployment>>, { dryRun: true }>;
 /** The service's settings that decide what an empty field runs with. */
 type ServiceDefaults = DeploymentParamsInput['service'];
@@ -39,14 +41,26 @@ function fmtRange(r: { min: number; max: number }): string {
   return r.min === r.max ? f(r.min) : `${f(r.min)}–${f(r.max)}`;
 }
 
-/** Deploy: choose version, strategy and parameters; see the plan and its preflight; then confirm. */
-export function DeployDialog({ service, environment, versions, defaults }: { service: string; environment?: string; versions: VersionOption[]; defaults: ServiceDefaults }) {
+/** Whether deploying `to` over `live` goes back to an older version. */
+export function isDowngrade(live: string | null | undefined, to: string): boolean {
+  return !!live && semver.valid(live) !== null && semver.valid(to) !== null && semver.lt(to, live);
+}
+
+/**
+ * Deploy: choose version, strategy and parameters; see the plan, its preflight and gates; then
+ * confirm with a button that says what it will do. A version marked bad is never the default,
+ * the preview says it is bad, and deploying it needs an explicit "deploy anyway"; a downgrade
+ * is called one.
+ */
+export function DeployDialog({ service, environment, versions, defaults, live }: { service: string; environment?: string; versions: VersionOption[]; defaults: ServiceDefaults; live?: string | null }) {
   const [override, setOverride] = useState('');
   const router = useRouter();
   const qc = useQueryClient();
   const candidates = versions.filter((v) => !v.live);
   const [open, setOpen] = useState(false);
-  const [version, setVersion] = useState(candidates.find((v) => !v.bad)?.version ?? candidates[0]?.version ?? '');
+  // Preselected only when safe: the newest good version that is not older than the live one. A
+  // bad version or a downgrade is never chosen for you — then the dialog asks for a choice.
+  const [version, setVersion] = useState(candidates.find((v) => !v.bad && !isDowngrade(live, v.version))?.version ?? '');
   const [strategy, setStrategy] = useState<StrategyName>((STRATEGIES as readonly string[]).includes(defaults.defaultStrategy) ? (defaults.defaultStrategy as StrategyName) : 'rolling');
   const [fields, setFields] = useState<Record<string, string>>({});
   const [extra, setExtra] = useState('');
@@ -55,8 +69,20 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const may = useMay('deployer', service);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  // After a preview, the next thing to do is to confirm (or not): focus goes there.
+  useEffect(() => {
+    if (plan) confirmRef.current?.focus();
+  }, [plan]);
 
   const option = STRATEGY_OPTIONS.find((o) => o.name === strategy)!;
+  const chosen = versions.find((v) => v.version === version);
+  const downgrade = chosen ? isDowngrade(live, chosen.version) : false;
+  const waits = plan?.gates.some((g) => g.gate === 'approval' && !g.met) ?? false;
+  const verb = downgrade ? 'Downgrade to' : 'Deploy';
+  const confirmLabel = !plan
+    ? 'Deploy'
+    : `${plan.bad ? 'Deploy bad' : waits ? `Ask approval to ${verb.toLowerCase()}` : verb} v${plan.to}${plan.bad ? ' anyway' : ''} ${downgrade ? 'in' : 'to'} ${plan.environment} (${plan.preview.strategy})`;
   const effective = useMemo(() => effectiveValues(strategy, defaults), [strategy, defaults]);
 
   /** The request's params and analysis override; null (with the error shown) when the JSON is not an object. */
@@ -85,7 +111,7 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
     const p = request();
     if (!p) return;
     setBusy(true);
-    const r = await deployAction(service, { version, strategy, ...p, dryRun: true, force, environment });
+    const r = await deployAction(service, { version, strategy, ...p, dryRun: true, environment });
     setBusy(false);
     if (!r.ok) setError(r.error);
     else if (r.data.dryRun) setPlan(r.data);
@@ -96,12 +122,12 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
     if (!p) return;
     setBusy(true);
     setError(null);
-    const r = await deployAction(service, { version, strategy, ...p, force, environment, ...(override.trim() ? { override: { reason: override.trim() } } : {}) });
+    const r = await deployAction(service, { version, strategy, ...p, force: force && !!chosen?.bad, environment, ...(override.trim() ? { override: { reason: override.trim() } } : {}) });
     setBusy(false);
     if (!r.ok) return setError(r.error);
     if (r.data.dryRun) return;
     setOpen(false);
-    await qc.invalidateQueries();
+    void qc.invalidateQueries();
     router.push(`/deployments/${r.data.deployment.id}`);
   };
 
@@ -111,7 +137,6 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
     setError(null);
   };
   const input = 'w-full rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950';
-  const chosen = versions.find((v) => v.version === version);
 
   if (!may) return null;
   return (
@@ -120,20 +145,22 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
         Deploy…
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title={`Deploy ${service}${environment ? ` to ${environment}` : ""}`} testId="deploy-dialog" wide>
-        <div className="grid grid-cols-2 gap-3 text-sm">
+        <div className="grid grid-cols-1 gap-3 text-sm sm:grid-cols-2">
           <label className="space-y-1">
-            <span className="text-xs font-medium text-zinc-500">Version</span>
+            <span className="text-xs font-medium text-muted">Version</span>
             <select className={input} value={version} onChange={(e) => change(() => setVersion(e.target.value))} data-testid="deploy-version">
+              {version === '' && <option value="">Choose a version</option>}
               {candidates.map((v) => (
                 <option key={v.version} value={v.version}>
                   v{v.version}
                   {v.bad ? ' (marked bad)' : ''}
+                  {isDowngrade(live, v.version) ? ' (older than live)' : ''}
                 </option>
               ))}
             </select>
           </label>
           <label className="space-y-1">
-            <span className="text-xs font-medium text-zinc-500">Strategy</span>
+            <span className="text-xs font-medium text-muted">Strategy</span>
             <select className={input} value={strategy} onChange={(e) => change(() => setStrategy(e.target.value as StrategyName))} data-testid="deploy-strategy">
               {STRATEGY_OPTIONS.map((o) => (
                 <option key={o.name} value={o.name}>
@@ -142,7 +169,7 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
               ))}
             </select>
           </label>
-          <p className="col-span-2 text-xs text-zinc-500" data-testid="deploy-strategy-description">
+          <p className="text-xs text-muted sm:col-span-2" data-testid="deploy-strategy-description">
             {option.description}
             {option.fields.length > 0 && ' Empty fields run with the values shown: the service’s defaults.'}
           </p>
@@ -159,7 +186,7 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
               </label>
             ) : (
               <label key={f.key} className="space-y-1" title={f.help}>
-                <span className="text-xs font-medium text-zinc-500">{f.label}</span>
+                <span className="text-xs font-medium text-muted">{f.label}</span>
                 <input
                   className={input}
                   inputMode={f.input === 'number' ? 'decimal' : 'text'}
@@ -171,26 +198,44 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
               </label>
             ),
           )}
-          <label className="col-span-2 space-y-1">
-            <span className="text-xs font-medium text-zinc-500">More parameters (JSON object, optional)</span>
+          <label className="space-y-1 sm:col-span-2">
+            <span className="text-xs font-medium text-muted">More parameters (JSON object, optional)</span>
             <input className={`${input} font-mono`} placeholder='{"analysis": {…}}' value={extra} onChange={(e) => change(() => setExtra(e.target.value))} data-testid="deploy-extra" />
           </label>
           {chosen?.bad && (
-            <label className="col-span-2 flex items-center gap-2 text-red-700 dark:text-red-400">
-              <input type="checkbox" checked={force} onChange={(e) => change(() => setForce(e.target.checked))} /> v{chosen.version} is marked bad — deploy it anyway
-            </label>
+            <div className="space-y-1 rounded-md border border-red-300 bg-red-50 p-2 text-red-900 sm:col-span-2 dark:border-red-500/40 dark:bg-red-500/10 dark:text-red-100" data-testid="deploy-bad-warning">
+              <p>
+                <strong>v{chosen.version} is marked bad</strong>
+                {chosen.badReason ? `: ${chosen.badReason}` : ''}. Deploying it puts that version back in front of users.
+              </p>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} data-testid="deploy-force" /> Deploy v{chosen.version} anyway
+              </label>
+            </div>
+          )}
+          {downgrade && (
+            <p className="rounded-md border border-amber-300 bg-amber-50 p-2 text-amber-900 sm:col-span-2 dark:border-amber-500/40 dark:bg-amber-500/10 dark:text-amber-100" data-testid="deploy-downgrade-warning">
+              <strong>This is a downgrade:</strong> v{chosen!.version} is older than v{live}, live in {environment ?? 'this environment'}. To undo a bad release, Roll back instead: it also marks v{live} bad so nobody redeploys it by mistake.
+            </p>
           )}
         </div>
         <InlineError error={error} />
-        {plan && <PlanPreview plan={plan} />}
+        {plan && <PlanPreview plan={plan} badReason={chosen?.badReason ?? null} />}
         {plan && <GateList gates={plan.gates} override={override} onOverride={setOverride} />}
-        <div className="mt-4 flex justify-end gap-2">
+        <div className="mt-4 flex flex-wrap justify-end gap-2">
           <Button onClick={() => setOpen(false)}>Cancel</Button>
           <Button onClick={preview} disabled={busy || !version} data-testid="deploy-preview">
             {busy && !plan ? 'Planning…' : 'Preview plan'}
           </Button>
-          <Button variant="primary" onClick={confirm} disabled={busy || !plan || !plan.preview.preflight.ok || !gatesPass(plan.gates, override)} data-testid="deploy-confirm">
-            {plan ? `Deploy v${plan.to} to ${plan.environment} (${plan.preview.strategy})` : 'Deploy'}
+          <Button
+            ref={confirmRef}
+            variant={plan?.bad ? 'danger' : 'primary'}
+            onClick={confirm}
+            disabled={busy || !plan || !plan.preview.preflight.ok || !gatesPass(plan.gates, override) || (plan.bad && !force)}
+            data-testid="deploy-confirm"
+            title={plan?.bad && !force ? `tick “Deploy v${plan.to} anyway” first` : undefined}
+          >
+            {confirmLabel}
           </Button>
         </div>
       </Dialog>
@@ -198,19 +243,18 @@ export function DeployDialog({ service, environment, versions, defaults }: { ser
   );
 }
 
-function PlanPreview({ plan }: { plan: DryRun }) {
+function PlanPreview({ plan, badReason }: { plan: DryRun; badReason: string | null }) {
   const p = plan.preview;
   const pf = p.preflight;
+  const ok = pf.ok && !plan.bad;
   return (
     <div className="mt-4 space-y-3 text-sm" data-testid="plan-preview">
       <p>
-        <strong>
-          {plan.from ? `v${plan.from}` : 'nothing'} → v{plan.to}
-        </strong>{' '}
+        <strong>{versionArrow(plan.from, plan.to)}</strong>{' '}
         · {p.summary}
       </p>
       <div className="flex flex-wrap gap-2 text-xs" data-testid="preflight">
-        <Badge tone={pf.ok ? 'green' : 'red'}>{pf.ok ? 'preflight ok' : 'preflight failed'}</Badge>
+        <Badge tone={ok ? 'green' : 'red'}>{ok ? 'preflight ok' : plan.bad ? `v${plan.to} is marked bad` : 'preflight failed'}</Badge>
         <Badge tone={pf.missingConfigKeys.length ? 'red' : 'green'}>{pf.missingConfigKeys.length ? `missing config: ${pf.missingConfigKeys.join(', ')}` : 'config complete'}</Badge>
         {pf.dependencies.map((d) => (
           <Badge key={d.service} tone={d.liveVersion ? 'green' : 'amber'}>
@@ -229,6 +273,11 @@ function PlanPreview({ plan }: { plan: DryRun }) {
           </Badge>
         )}
       </div>
+      {plan.bad && (
+        <p className="text-xs text-red-800 dark:text-red-300" data-testid="preview-bad">
+          v{plan.to} was marked bad{badReason ? ` (${badReason})` : ''}: the deployment needs an explicit “deploy anyway”.
+        </p>
+      )}
       {[...pf.problems, ...pf.warnings].length > 0 && (
         <ul className="list-disc pl-5 text-xs">
           {pf.problems.map((x) => (
@@ -243,9 +292,9 @@ function PlanPreview({ plan }: { plan: DryRun }) {
           ))}
         </ul>
       )}
-      <div className="max-h-64 overflow-y-auto rounded border border-zinc-200 dark:border-zinc-800">
+      <div className="max-h-64 overflow-auto rounded border border-zinc-200 dark:border-zinc-800" tabIndex={0} role="region" aria-label="Plan steps">
         <table className="w-full text-xs">
-          <thead className="sticky top-0 bg-zinc-50 text-left text-zinc-500 dark:bg-zinc-900">
+          <thead className="sticky top-0 bg-zinc-50 text-left text-muted dark:bg-zinc-900">
             <tr>
               <th className="px-2 py-1">#</th>
               <th className="px-2 py-1">Step</th>
@@ -256,10 +305,10 @@ function PlanPreview({ plan }: { plan: DryRun }) {
           <tbody>
             {p.steps.map((s) => (
               <tr key={s.index} className="border-t border-zinc-100 dark:border-zinc-800">
-                <td className="px-2 py-1 tabular-nums text-zinc-500">{s.index}</td>
+                <td className="px-2 py-1 tabular-nums text-muted">{s.index}</td>
                 <td className="px-2 py-1">{s.description}</td>
-                <td className="px-2 py-1 text-right tabular-nums">{s.traffic.serving ? `${s.traffic.newPercent}/${s.traffic.oldPercent} %` : 'none serving'}</td>
-                <td className="px-2 py-1 text-zinc-500">{s.timing}</td>
+                <td className="px-2 py-1 text-right tabular-nums">{s.traffic.serving ? `${s.traffic.newPercent}% / ${s.traffic.oldPercent}%` : 'none serving'}</td>
+                <td className="px-2 py-1 text-muted">{s.timing}</td>
               </tr>
             ))}
           </tbody>

@@ -8,7 +8,7 @@ export function EnvironmentTabs({ service, current, environments }: { service: s
     <nav aria-label="Environments" className="mt-1 flex flex-wrap gap-1 text-sm" data-testid="environment-tabs">
       {environments.map((e, i) => (
         <span key={e.name} className="flex items-center gap-1">
-          {i > 0 && <span className="text-zinc-400" aria-hidden>→</span>}
+          {i > 0 && <span className="text-muted" aria-hidden>→</span>}
           <Link
             href={`/services/${service}?environment=${e.name}`}
             aria-current={e.name === current ? 'page' : undefined}
@@ -16,7 +16,7 @@ export function EnvironmentTabs({ service, current, environments }: { service: s
             data-testid={`env-tab-${e.name}`}
           >
             {e.name} <span className="font-mono text-xs">{e.liveVersion ? `v${e.liveVersion}` : '—'}</span>
-            {e.protected && <span className="ml-1 text-xs text-violet-600 dark:text-violet-400">approval</span>}
+            {e.protected && <span className="ml-1 text-xs text-violet-700 dark:text-violet-300">needs approval</span>}
           </Link>
         </span>
       ))}
@@ -30,10 +30,10 @@ export function VersionPath({ path }: { path: Array<{ environment: string; reach
     <span className="flex flex-wrap items-center gap-1 text-xs">
       {path.map((p, i) => (
         <span key={p.environment} className="flex items-center gap-1">
-          {i > 0 && <span className="text-zinc-400" aria-hidden>→</span>}
+          {i > 0 && <span className="text-muted" aria-hidden>→</span>}
           <span
             title={p.reachedAt ? `first live in ${p.environment} at ${new Date(p.reachedAt).toLocaleString()}` : `never in ${p.environment}`}
-            className={p.live ? 'font-medium text-emerald-700 dark:text-emerald-400' : p.reachedAt ? 'text-zinc-600 dark:text-zinc-300' : 'text-zinc-400 line-through'}
+            className={p.live ? 'font-medium text-emerald-700 dark:text-emerald-400' : p.reachedAt ? 'text-zinc-600 dark:text-zinc-300' : 'text-muted line-through'}
           >
             {p.environment}
             {p.live ? ' (live)' : ''}

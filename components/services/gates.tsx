@@ -8,7 +8,7 @@ import { useMay } from '../auth/permissions';
 export function GateList({ gates, override, onOverride }: { gates: Gate[]; override: string; onOverride: (reason: string) => void }) {
   const admin = useMay('admin');
   const refusing = gates.filter((g) => g.blocking && !g.met);
-  if (gates.length === 0) return <p className="text-xs text-zinc-500" data-testid="gates">Rollbacks pass every gate.</p>;
+  if (gates.length === 0) return <p className="text-xs text-muted" data-testid="gates">Rollbacks pass every gate.</p>;
   return (
     <div className="space-y-2" data-testid="gates">
       <ul className="space-y-1 text-xs">

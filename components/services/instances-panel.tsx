@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { InstanceView } from '@/lib/services/instances';
+import { formatPercent } from '@/lib/engine/format';
 import { getJson } from '../ui/api';
 import { Badge, StateBadge } from '../ui/badge';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -57,20 +58,20 @@ export function InstancesPanel({
               <StateBadge state={i.health} />
               <span className="font-mono font-medium">v{i.version}</span>
               {highlight && i.version === highlight.version && <span className="text-sky-700 dark:text-sky-400">{highlight.label}</span>}
-              <span className="text-zinc-500">slot {i.slot}</span>
+              <span className="text-muted">slot {i.slot}</span>
               {i.reason && (
                 <span className="font-mono text-amber-700 dark:text-amber-400" data-testid="instance-reason">
                   {i.reason}
                 </span>
               )}
               {i.host && (
-                <span className="text-zinc-500" data-testid="instance-host">
+                <span className="text-muted" data-testid="instance-host">
                   on {i.host}
                 </span>
               )}
             </div>
-            <div className="mt-0.5 text-zinc-500">
-              <span className="tabular-nums">{total > 0 ? `${Math.round((i.weight / total) * 100)} % of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />
+            <div className="mt-0.5 text-muted">
+              <span className="tabular-nums">{total > 0 ? `${formatPercent(Math.round((i.weight / total) * 100))} of traffic` : 'no traffic'}</span> · started <Ago iso={i.startedAt} />
               {i.restarts > 0 && <span className="text-amber-700 dark:text-amber-400"> · {i.restarts} restart(s)</span>}
             </div>
             {i.exitReason && (

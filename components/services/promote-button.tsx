@@ -40,7 +40,7 @@ export function PromoteButton({ service, version, from, to }: { service: string;
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setOpen(false);
-    await qc.invalidateQueries();
+    void qc.invalidateQueries();
     const id = (r.data as { deployment: { id: string } | null }).deployment?.id;
     if (id) router.push(`/deployments/${id}`);
   };

@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { rollbackAction, type ActionResult } from '@/app/actions';
@@ -59,6 +59,10 @@ export function RollbackButton({
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const may = useMay('deployer', service);
   const admin = useMay('admin', service);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (plan) confirmRef.current?.focus();
+  }, [plan]);
 
   const start = async () => {
     setOpen(true);
@@ -78,7 +82,7 @@ export function RollbackButton({
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setOpen(false);
-    await qc.invalidateQueries();
+    void qc.invalidateQueries();
     const id = r.data.deploymentId;
     if (id) router.push(`/deployments/${id}`);
     else router.refresh();
@@ -88,13 +92,17 @@ export function RollbackButton({
   return (
     <>
       <span className="inline-flex items-center gap-2">
-        <Button variant="danger" size={size} onClick={start} data-testid={environment ? `rollback-${service}-${environment}` : `rollback-${service}`} aria-haspopup="dialog">
+        <Button variant="warning" size={size} onClick={start} data-testid={environment ? `rollback-${service}-${environment}` : `rollback-${service}`} aria-haspopup="dialog">
           {label}
         </Button>
         <WarmChip service={service} environment={environment} />
       </span>
       <Dialog open={open} onClose={() => setOpen(false)} title={`Roll back ${service}${environment ? ` in ${environment}` : ''}?`} testId="rollback-dialog">
-        {!plan && !error && <p className="text-sm text-zinc-500">Working out the rollback target…</p>}
+        {!plan && !error && (
+          <p className="text-sm text-muted" role="status">
+            Working out the rollback target…
+          </p>
+        )}
         {plan && <RollbackPlanView plan={plan} />}
         {refused && (
           <div className="mt-2 rounded border border-red-300 p-2 text-sm dark:border-red-500/40" data-testid="rollback-override">
@@ -117,7 +125,7 @@ export function RollbackButton({
         <InlineError error={error} />
         <div className="mt-4 flex justify-end gap-2">
           <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button variant="danger" onClick={confirm} disabled={!plan || busy || (refused && (!admin || reason.trim() === ''))} data-testid="rollback-confirm">
+          <Button ref={confirmRef} variant="warning" onClick={confirm} disabled={!plan || busy || (refused && (!admin || reason.trim() === ''))} data-testid="rollback-confirm">
             {busy ? 'Rolling back…' : plan?.target ? `Roll back to v${plan.target}` : 'Roll back'}
           </Button>
         </div>

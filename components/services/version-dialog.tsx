@@ -59,15 +59,15 @@ export function VersionDialog({ service, requiredKeys }: { service: string; requ
       <Dialog open={open} onClose={() => setOpen(false)} title={`Register a version of ${service}`} testId="version-dialog">
         <form onSubmit={submit} className="space-y-3 text-sm">
           <label className="block space-y-1">
-            <span className="text-xs font-medium text-zinc-500">Version (semver)</span>
+            <span className="text-xs font-medium text-muted">Version (semver)</span>
             <input className={`${input} font-mono`} value={version} onChange={(e) => setVersion(e.target.value)} placeholder="2.4.0" required data-testid="version-semver" />
           </label>
           <label className="block space-y-1">
-            <span className="text-xs font-medium text-zinc-500">Config, one KEY=value per line{requiredKeys.length ? ` (required: ${requiredKeys.join(', ')})` : ''}</span>
+            <span className="text-xs font-medium text-muted">Config, one KEY=value per line{requiredKeys.length ? ` (required: ${requiredKeys.join(', ')})` : ''}</span>
             <textarea className={`${input} h-24 font-mono`} value={config} onChange={(e) => setConfig(e.target.value)} data-testid="version-config" />
           </label>
           <label className="block space-y-1">
-            <span className="text-xs font-medium text-zinc-500">Notes</span>
+            <span className="text-xs font-medium text-muted">Notes</span>
             <input className={input} value={notes} onChange={(e) => setNotes(e.target.value)} />
           </label>
           <InlineError error={error} />

@@ -30,6 +30,8 @@ const STATE_TONE: Record<string, Tone> = {
   degraded: 'amber',
   starting: 'blue',
   'out-of-rotation': 'zinc',
+  'previous good': 'zinc',
+  'never deployed': 'zinc',
   down: 'red',
   exited: 'red',
   bad: 'red',
@@ -38,10 +40,15 @@ const STATE_TONE: Record<string, Tone> = {
   unknown: 'zinc',
 };
 
+/** A state as people read it: lower case words, never an identifier ("awaiting approval", not "awaiting_approval"). */
+export function stateWord(state: string): string {
+  return state.replace(/[_-]+/g, ' ');
+}
+
 export function StateBadge({ state, testId }: { state: string; testId?: string }) {
   return (
     <Badge tone={STATE_TONE[state] ?? 'zinc'} testId={testId}>
-      {state}
+      {stateWord(state)}
     </Badge>
   );
 }

@@ -24,7 +24,7 @@ export function Dialog({ open, onClose, title, children, testId, wide }: { open:
         e.preventDefault();
         onClose();
       }}
-      className={`m-auto w-full rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 ${wide ? 'max-w-3xl' : 'max-w-md'}`}
+      className={`m-auto max-h-[90vh] w-[calc(100%-1.5rem)] overflow-y-auto rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 ${wide ? 'max-w-3xl' : 'max-w-md'}`}
     >
       {open && (
         <div className="p-5 text-left">

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { formatDuration } from '@/lib/engine/format';
 
 export function ago(iso: string | null | undefined, now: number): string {
   if (!iso) return '—';
@@ -10,13 +11,8 @@ export function ago(iso: string | null | undefined, now: number): string {
   return `${fmtDuration(s)} ago`;
 }
 
-export function fmtDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
-}
+/** The one way the panel writes a duration (the engine's). */
+export const fmtDuration = formatDuration;
 
 export function useNow(intervalMs = 1000): number {
   const [now, setNow] = useState(() => Date.now());
@@ -41,6 +37,16 @@ export function Clock({ iso }: { iso: string }) {
   return (
     <time dateTime={iso} title={iso} className="tabular-nums" suppressHydrationWarning>
       {new Date(iso).toLocaleTimeString([], { hour12: false })}
+    </time>
+  );
+}
+
+/** How long something has been so since `iso`, ticking: "4m 11s" (for "live for 4m 11s"). */
+export function For({ iso }: { iso: string }) {
+  const now = useNow();
+  return (
+    <time dateTime={iso} title={new Date(iso).toLocaleString()} className="tabular-nums" suppressHydrationWarning>
+      {fmtDuration((now - Date.parse(iso)) / 1000)}
     </time>
   );
 }

@@ -35,6 +35,7 @@ import {
   versionSchema,
 } from '../services/responses';
 import { changeSchema, instancesSchema, leaseBreakSchema, overviewSchema } from '../services/responses-panel';
+import { insightsSchema } from '../services/responses-insights';
 import {
   approvalsSchema,
   environmentDetailSchema,
@@ -216,6 +217,19 @@ const OPS: Op[] = [
       { name: 'service', schema: { type: 'string' }, description: 'only this service' },
       { name: 'environment', schema: { type: 'string' }, description: 'only deployments in this environment' },
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500 }, description: 'default 100' },
+    ],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/insights',
+    summary: 'DORA figures per service and overall: deployment frequency, lead time, change failure rate, time to restore, each with a trend',
+    role: 'viewer',
+    ok: 200,
+    response: insightsSchema,
+    query: [
+      { name: 'service', schema: { type: 'string' }, description: 'only this service' },
+      { name: 'environment', schema: { type: 'string' }, description: 'the environment (default: the last by order, the one closest to users)' },
+      { name: 'days', schema: { type: 'integer', enum: [7, 30, 90] }, description: 'the window, default 30' },
     ],
   },
   { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first', role: 'viewer', ok: 200, response: list('releases', releaseSchema) },

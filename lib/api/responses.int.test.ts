@@ -55,6 +55,7 @@ import * as subscription from '@/app/api/v1/notifications/subscriptions/[id]/rou
 import * as deploymentNotifications from '@/app/api/v1/deployments/[id]/notifications/route';
 import * as rollbackWindows from '@/app/api/v1/rollback-windows/route';
 import { advanceReleases, getRelease } from '../services/releases';
+import * as insights from '@/app/api/v1/insights/route';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -197,6 +198,9 @@ describe('every answer matches its documented schema', () => {
     expect(o.body.services.find((s: { name: string }) => s.name === 'shop').cells[0].activeDeployment).not.toBeNull();
     const c = await call(changes.GET, 'GET', '/api/v1/changes');
     expect(new Set(c.body.changes.map((x: { kind: string }) => x.kind))).toEqual(new Set(['deploy', 'rollback', 'version', 'service', 'config']));
+    const i = await call(insights.GET, 'GET', '/api/v1/insights', { url: 'http://localhost/api/v1/insights?days=7' });
+    expect(i.body.overall.deployments).toBeGreaterThan(0);
+    expect(i.body.services.map((x: { service: string }) => x.service)).toContain('shop');
   });
 
   it('users, tokens, audit, who am I, sign-in and out, health, this document', async () => {

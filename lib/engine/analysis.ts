@@ -21,7 +21,7 @@
  */
 import { conditionalBinomialTest, mannWhitneyBinned } from './stats';
 import { CANARY_EARLY_ABORT_MIN_ERRORS, CANARY_PRACTICAL_MARGIN, DEFAULT_LATENCY_MAX_CHANGE_MS, DEFAULT_LATENCY_PERCENTILE, EARLY_BREACHES, LATENCY_EARLY_MIN_SAMPLES } from './constants';
-import { formatPValue, formatRate } from './format';
+import { formatMetricChange, formatMetricValue, formatPValue } from './format';
 import { invalid, isFiniteNumber, isInteger, show } from './validate';
 import type { AnalysisConfig, MetricKind, MetricSpec, ProviderName } from './analysis-config';
 
@@ -93,18 +93,8 @@ export interface AnalysisInput {
   priorBreaches?: Record<string, number>;
 }
 
-function fmt(kind: MetricKind, v: number | null): string {
-  if (v === null) return 'no data';
-  if (kind === 'error_rate') return formatRate(v);
-  if (kind === 'latency') return `${Number(v.toFixed(1))} ms`;
-  return String(Number(v.toPrecision(4)));
-}
-
-function fmtChange(kind: MetricKind, v: number): string {
-  if (kind === 'error_rate') return `${Number((v * 100).toFixed(2))}pp`;
-  if (kind === 'latency') return `${Number(v.toFixed(1))} ms`;
-  return String(Number(v.toPrecision(4)));
-}
+const fmt = formatMetricValue;
+const fmtChange = formatMetricChange;
 
 function sum(xs: ArrayLike<number>): number {
   let s = 0;

@@ -27,3 +27,5 @@ export * from './context';
 export * from './release-rollback';
 export * from './notifications';
 export * from './notification-schemas';
+export * from './service-metrics';
+export * from './insights';

@@ -45,6 +45,7 @@ import * as subscriptions from '@/app/api/v1/notifications/subscriptions/route';
 import * as subscription from '@/app/api/v1/notifications/subscriptions/[id]/route';
 import * as deploymentNotifications from '@/app/api/v1/deployments/[id]/notifications/route';
 import * as rollbackWindows from '@/app/api/v1/rollback-windows/route';
+import * as insights from '@/app/api/v1/insights/route';
 import type { Role } from '../auth/roles';
 import type { Db } from '../db/client';
 
@@ -94,6 +95,7 @@ export const ROUTE_MODULES: Record<string, RouteModule> = {
   'api/v1/notifications/subscriptions/[id]/route.ts': subscription as unknown as RouteModule,
   'api/v1/deployments/[id]/notifications/route.ts': deploymentNotifications as unknown as RouteModule,
   'api/v1/rollback-windows/route.ts': rollbackWindows as unknown as RouteModule,
+  'api/v1/insights/route.ts': insights as unknown as RouteModule,
   'api/health/route.ts': health as unknown as RouteModule,
 };
 
@@ -180,6 +182,7 @@ export function routeTable(ids: RouteIds): Route[] {
     R('api/v1/notifications/subscriptions/[id]/route.ts', 'DELETE', subscription.DELETE, 'admin', { params: () => ({ id: '00000000-0000-0000-0000-000000000000' }) }),
     R('api/v1/deployments/[id]/notifications/route.ts', 'GET', deploymentNotifications.GET, 'viewer', { params: () => ({ id: ids.deployment }) }),
     R('api/v1/rollback-windows/route.ts', 'GET', rollbackWindows.GET, 'viewer'),
+    R('api/v1/insights/route.ts', 'GET', insights.GET, 'viewer'),
   ];
 }
 

@@ -1,7 +1,10 @@
+import type { Metadata } from 'next';
 import { serviceContext } from '@/lib/services';
 import Link from 'next/link';
 import { requireUser } from '@/lib/auth/next';
 import { listAudit, OUTCOMES } from '@/lib/auth/audit';
+
+export const metadata: Metadata = { title: 'Audit log · Admin' };
 
 export const dynamic = 'force-dynamic';
 
@@ -13,18 +16,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <div className="space-y-4">
       <h1 className="text-xl font-semibold">Audit log</h1>
-      <nav className="flex gap-3 text-sm">
-        <Link href="/admin/audit" className={!outcome ? 'font-semibold' : 'text-zinc-500'}>
+      <nav aria-label="Filter by outcome" className="flex flex-wrap gap-3 text-sm">
+        <Link href="/admin/audit" prefetch={false} aria-current={!outcome ? 'page' : undefined} className={!outcome ? 'font-semibold underline' : 'text-muted'}>
           all
         </Link>
         {OUTCOMES.map((o) => (
-          <Link key={o} href={`/admin/audit?outcome=${o}`} className={outcome === o ? 'font-semibold' : 'text-zinc-500'}>
+          <Link key={o} href={`/admin/audit?outcome=${o}`} prefetch={false} aria-current={outcome === o ? 'page' : undefined} className={outcome === o ? 'font-semibold underline' : 'text-muted'}>
             {o}
           </Link>
         ))}
       </nav>
+      <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">
-        <thead className="text-zinc-500">
+        <thead className="text-muted">
           <tr>
             <th className="py-2">When (UTC)</th>
             <th>Actor</th>
@@ -34,9 +38,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </tr>
         </thead>
         <tbody>
+          {entries.length === 0 && (
+            <tr>
+              <td colSpan={5} className="py-3 text-muted" data-testid="empty-state">
+                Nothing recorded with this outcome yet.
+              </td>
+            </tr>
+          )}
           {entries.map((e) => (
             <tr key={e.id} data-testid="audit-row" className="border-t border-zinc-200 dark:border-zinc-800">
-              <td className="py-1 font-mono text-xs text-zinc-500">{e.at.slice(0, 19).replace('T', ' ')}</td>
+              <td className="py-1 font-mono text-xs text-muted">{e.at.slice(0, 19).replace('T', ' ')}</td>
               <td>{e.actor}</td>
               <td className="font-mono text-xs">{e.action}</td>
               <td className="font-mono text-xs">{e.target}</td>
@@ -47,6 +58,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }

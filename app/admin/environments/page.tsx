@@ -1,7 +1,10 @@
+import type { Metadata } from 'next';
 import { requireUser } from '@/lib/auth/next';
 import { listEnvironments, serviceContext } from '@/lib/services';
 import { createEnvironmentAction, updateEnvironmentAction } from '../actions';
 import { EnvironmentForm } from '../forms';
+
+export const metadata: Metadata = { title: 'Environments · Admin' };
 
 export const dynamic = 'force-dynamic';
 
@@ -12,7 +15,7 @@ export default async function EnvironmentsPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Environments</h1>
-      <p className="text-sm text-zinc-500">
+      <p className="text-sm text-muted">
         A version goes through them in order: it reaches one only after succeeding — and soaking — in the one before. Calls that name no environment act on the first (
         <span className="font-mono">{environments[0]?.name ?? '—'}</span>). Protected environments need approvals from people other than the requester.
       </p>

@@ -1,8 +1,11 @@
+import type { Metadata } from 'next';
 import { systemClock } from '@/lib/clock';
 import { requireUser } from '@/lib/auth/next';
 import { listEnvironments, listFreezeWindows, serviceContext } from '@/lib/services';
 import { createFreezeWindowAction, deleteFreezeWindowAction } from '../actions';
 import { FreezeWindowForm } from '../forms';
+
+export const metadata: Metadata = { title: 'Freeze windows · Admin' };
 
 export const dynamic = 'force-dynamic';
 
@@ -19,12 +22,12 @@ export default async function FreezeWindowsPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">Freeze windows</h1>
-      <p className="text-sm text-zinc-500">Deploys and promotions are refused while a window is open; rollbacks never are. An admin may override with a reason, which is recorded.</p>
+      <p className="text-sm text-muted">Deploys and promotions are refused while a window is open; rollbacks never are. An admin may override with a reason, which is recorded.</p>
       <FreezeWindowForm action={createFreezeWindowAction} environments={environments.map((e) => e.name)} />
       <section>
         <h2 className="mb-2 text-base font-semibold">Frozen in the next 14 days</h2>
         {periods.length === 0 ? (
-          <p className="text-sm text-zinc-500">Nothing is frozen.</p>
+          <p className="text-sm text-muted">Nothing is frozen.</p>
         ) : (
           <ul className="space-y-1 text-sm" data-testid="freeze-periods">
             {periods.map((x) => (
@@ -37,8 +40,9 @@ export default async function FreezeWindowsPage() {
           </ul>
         )}
       </section>
+      <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">
-        <thead className="text-zinc-500">
+        <thead className="text-muted">
           <tr>
             <th className="py-2">Reason</th>
             <th>When</th>
@@ -50,6 +54,13 @@ export default async function FreezeWindowsPage() {
           </tr>
         </thead>
         <tbody>
+          {windows.length === 0 && (
+            <tr>
+              <td colSpan={5} className="py-3 text-muted" data-testid="empty-state">
+                No freeze windows. Add one above to refuse deploys during a period; rollbacks stay allowed.
+              </td>
+            </tr>
+          )}
           {windows.map((w) => (
             <tr key={w.id} className="border-t border-zinc-200 dark:border-zinc-800" data-testid={`freeze-${w.id}`}>
               <td className="py-2">{w.reason}</td>
@@ -68,6 +79,7 @@ export default async function FreezeWindowsPage() {
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }

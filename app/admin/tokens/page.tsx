@@ -1,8 +1,11 @@
+import type { Metadata } from 'next';
 import { serviceContext } from '@/lib/services';
 import { requireUser } from '@/lib/auth/next';
 import { listApiTokens } from '@/lib/auth/users';
 import { createTokenAction, revokeTokenAction } from '../actions';
 import { CreateTokenForm } from '../forms';
+
+export const metadata: Metadata = { title: 'API tokens · Admin' };
 
 export const dynamic = 'force-dynamic';
 
@@ -18,12 +21,13 @@ export default async function TokensPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">API tokens</h1>
-      <p className="text-sm text-zinc-500">
+      <p className="text-sm text-muted">
         For CI: <code className="font-mono">FLIGHTDECK_TOKEN=… npx flightdeck deploy --service S --version V --wait</code>. A token is shown once; only its hash is kept.
       </p>
       <CreateTokenForm action={createTokenAction} />
+      <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">
-        <thead className="text-zinc-500">
+        <thead className="text-muted">
           <tr>
             <th className="py-2">Name</th>
             <th>Token</th>
@@ -35,19 +39,26 @@ export default async function TokensPage() {
           </tr>
         </thead>
         <tbody>
+          {tokens.length === 0 && (
+            <tr>
+              <td colSpan={7} className="py-3 text-muted" data-testid="empty-state">
+                No API tokens yet. Create one above for CI; it is shown once.
+              </td>
+            </tr>
+          )}
           {tokens.map((t) => (
             <tr key={t.id} data-testid={`token-row-${t.name}`} className="border-t border-zinc-200 dark:border-zinc-800">
               <td className="py-2 font-medium">{t.name}</td>
-              <td className="font-mono text-zinc-500">{t.prefix}…</td>
+              <td className="font-mono text-muted">{t.prefix}…</td>
               <td>{t.role}</td>
               <td>{t.serviceScope.join(', ') || 'all'}</td>
-              <td className="text-zinc-500">
+              <td className="text-muted">
                 {t.createdAt.slice(0, 16).replace('T', ' ')} by {t.createdBy}
               </td>
-              <td className="text-zinc-500">{t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
+              <td className="text-muted">{t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
               <td>
                 {t.revokedAt ? (
-                  <span className="text-zinc-500">revoked by {t.revokedBy}</span>
+                  <span className="text-muted">revoked by {t.revokedBy}</span>
                 ) : (
                   <form action={revoke}>
                     <input type="hidden" name="id" value={t.id} />
@@ -59,6 +70,7 @@ export default async function TokensPage() {
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }
