@@ -3,8 +3,9 @@ import { activate, open, shot, waitIdle } from './support';
 
 /**
  * A multi-service release from the Releases page runs in dependency waves (auth-service before
- * api-gateway, which depends on it) and is followed live; "What changed" then lists it with
- * the earlier rollback, filtered by service. The dialogs work from the keyboard alone.
+ * api-gateway, which depends on it) and is followed live, then is rolled back as a whole in
+ * reverse waves; "What changed" then lists it with the earlier rollback, filtered by service.
+ * The dialogs work from the keyboard alone.
  */
 test('a release runs in dependency waves, followed live, and shows up in what changed', async ({ page, request }) => {
   test.setTimeout(300_000);
@@ -32,6 +33,28 @@ test('a release runs in dependency waves, followed live, and shows up in what ch
   await expect(page.getByTestId('release-state')).toHaveText('succeeded', { timeout: 180_000 });
   await expect(page.getByTestId('release-item-api-gateway')).toContainText('succeeded');
   await shot(page, 'release-succeeded');
+
+  // The whole release rolled back as one: a preview of the reverse waves, then the rollback
+  // release runs api-gateway first (it depends on auth-service) and both return to what was live.
+  const releaseUrl = page.url();
+  const dialog = page.getByTestId('release-rollback-plan');
+  await activate(page.getByTestId('release-rollback'), dialog);
+  await expect(dialog.getByTestId('release-rollback-item-api-gateway')).toBeVisible();
+  await expect(dialog.getByTestId('release-rollback-item-auth-service')).toBeVisible();
+  await shot(page, 'release-rollback-preview');
+  await page.getByTestId('release-rollback-confirm').click();
+  await expect(page).not.toHaveURL(releaseUrl);
+  await expect(page).toHaveURL(/\/releases\/[0-9a-f-]{36}$/);
+  const rollbackWaves = page.getByTestId('release-waves').locator('> li');
+  await expect(rollbackWaves).toHaveCount(2);
+  await expect(rollbackWaves.nth(0)).toContainText('api-gateway');
+  await expect(rollbackWaves.nth(1)).toContainText('auth-service');
+  await expect(page.getByTestId('release-state')).toHaveText('succeeded', { timeout: 180_000 });
+  await shot(page, 'release-rolled-back');
+  const authAfter = await (await request.get('/api/v1/services/auth-service')).json();
+  expect(authAfter.liveVersion).toBe(auth.liveVersion);
+  await open(page, releaseUrl);
+  await expect(page.getByTestId('release-rolled-back')).toContainText('succeeded');
 
   await open(page, '/changes');
   await expect(page.getByTestId('change-list')).toBeVisible();

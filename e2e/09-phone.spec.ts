@@ -50,6 +50,7 @@ test('on a phone: no page scrolls sideways, the menu opens, and Roll back is two
     ['/releases', 'phone-releases', 'main h1'],
     ['/approvals', 'phone-approvals', 'main h1'],
     ['/admin/environments', 'phone-admin-environments', 'main h1'],
+    ['/admin/hosts', 'phone-admin-hosts', 'main h1'],
   ] as const) {
     await open(page, url);
     await expect(page.locator(ready).first()).toBeVisible();

@@ -28,6 +28,7 @@ test('every page passes axe, light and dark', async ({ page, request, browser })
     '/admin/users',
     '/admin/tokens',
     '/admin/environments',
+    '/admin/hosts',
     '/admin/freeze-windows',
     '/admin/audit',
     '/services/no-such-service',

@@ -53,7 +53,7 @@ export function ReleaseRollbackButton({ releaseId, services }: { releaseId: stri
   if (!mayAll) return null;
   return (
     <>
-      <Button variant="danger" onClick={start} data-testid="release-rollback" aria-haspopup="dialog">
+      <Button variant="warning" onClick={start} data-testid="release-rollback" aria-haspopup="dialog">
         Roll back release…
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="Roll back this release?" testId="release-rollback-dialog" wide>
@@ -89,7 +89,7 @@ export function ReleaseRollbackButton({ releaseId, services }: { releaseId: stri
         <InlineError error={error} />
         <div className="mt-4 flex justify-end gap-2">
           <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button variant="danger" onClick={confirm} disabled={!plan || plan.items.length === 0 || busy} data-testid="release-rollback-confirm">
+          <Button variant="warning" onClick={confirm} disabled={!plan || plan.items.length === 0 || busy} data-testid="release-rollback-confirm">
             {busy ? 'Rolling back…' : `Roll back ${plan?.items.length ?? ''} service${plan?.items.length === 1 ? '' : 's'}`}
           </Button>
         </div>
