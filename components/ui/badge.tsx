@@ -30,6 +30,7 @@ const STATE_TONE: Record<string, Tone> = {
   degraded: 'amber',
   starting: 'blue',
   'out-of-rotation': 'zinc',
+  warm: 'violet',
   'previous good': 'zinc',
   'never deployed': 'zinc',
   down: 'red',

@@ -69,7 +69,6 @@ beforeAll(async () => {
   tok.revoked = await createTestToken(db, 'admin', { name: 'revoked' });
   await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: 'revoked' } })).id, 'setup');
   tok.scopedAlpha = await createTestToken(db, 'deployer', { name: 'ci-alpha', serviceScope: ['alpha'] });
-  await db.host.create({ data: { name: 'web-1', address: 'http://10.9.9.1:7070', token: 'the-agent-token-of-web-1', createdBy: 'setup' } });
 });
 afterAll(async () => {
   process.env.DATABASE_URL = saved;

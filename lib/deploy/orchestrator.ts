@@ -198,7 +198,8 @@ export class Orchestrator {
       await ending.extra(tx);
       await warm.extra(tx);
     };
-    return { ...ending, events: [...ending.events, ...warm.events], extra };
+    // The window's events come first: the terminal event is always the last on a timeline.
+    return { ...ending, events: [...warm.events, ...ending.events], extra };
   }
 
   /** The terminal transition; its instances' crashes go on the timeline first, never after it. */

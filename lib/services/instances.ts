@@ -9,7 +9,8 @@ import { instanceWeights } from '../runtime/types';
 import { findServiceOr404 } from './lookup';
 import { resolveEnvironment } from './environments';
 
-export type InstanceHealth = 'serving' | 'starting' | 'out-of-rotation' | 'exited';
+/** `warm`: the previous version kept running out of rotation for an instant rollback (its warm window). */
+export type InstanceHealth = 'serving' | 'starting' | 'out-of-rotation' | 'warm' | 'exited';
 
 export interface InstanceView {
   id: string;
@@ -40,13 +41,19 @@ export async function listInstances(
   const env = await resolveEnvironment(db, opts.environment);
   const runtime = getRuntime(env);
   if (!runtime) return { service: service.name, environment: env.name, runtime: null, trafficNote: null, available: false, instances: [] };
-  const [list, routes] = await Promise.all([runtime.list(service.name), runtime.getRoutes(service.name)]);
+  const [list, routes, warmWindows] = await Promise.all([
+    runtime.list(service.name),
+    runtime.getRoutes(service.name),
+    db.warmWindow.findMany({ where: { serviceId: service.id, environmentId: env.id, closedAt: null }, select: { versionId: true, slots: true } }),
+  ]);
   const weights = instanceWeights(routes, list);
+  const warm = new Set(warmWindows.flatMap((w) => w.slots.map((slot) => `${w.versionId}/${slot}`)));
   const lines = Math.max(0, Math.min(opts.logLines ?? 5, 200));
   const instances = await Promise.all(
     list.map(async (i): Promise<InstanceView> => {
       const weight = weights.get(i.id) ?? 0;
-      const health: InstanceHealth = i.state === 'exited' ? 'exited' : weight > 0 ? 'serving' : weights.has(i.id) ? 'out-of-rotation' : 'starting';
+      const health: InstanceHealth =
+        i.state === 'exited' ? 'exited' : weight > 0 ? 'serving' : warm.has(`${i.versionId}/${i.slot}`) ? 'warm' : weights.has(i.id) ? 'out-of-rotation' : 'starting';
       const logs = lines > 0 && runtime.logs ? await runtime.logs(i.id, lines).catch(() => []) : [];
       return {
         id: i.id,

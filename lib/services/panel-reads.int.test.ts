@@ -45,7 +45,8 @@ describe('overview', () => {
     expect(o.environments.map((e) => e.name)).toEqual(['production']);
     const shop = o.services.find((s) => s.name === 'shop')!.cells[0]!;
     expect(shop).toMatchObject({ environment: 'production', liveVersion: '1.1.0', rollbackTarget: '1.0.0', activeDeployment: null });
-    expect(shop.health).toMatchObject({ serving: 2, running: 2, exited: 0, status: 'healthy' });
+    // v1.0.0's two instances still run out of rotation (the warm rollback window): running, not serving.
+    expect(shop.health).toMatchObject({ serving: 2, running: 4, exited: 0, status: 'healthy' });
     expect(shop.traffic!.requests).toBeGreaterThan(500);
     expect(shop.traffic!.errorRate).toBeCloseTo(0.1, 2);
     const idle = o.services.find((s) => s.name === 'idle')!.cells[0]!;
@@ -68,11 +69,14 @@ describe('instances', () => {
   it('lists what runs with its weight and health', async () => {
     const r = await listInstances(tdb.db, 'shop');
     expect(r.available).toBe(true);
+    // v1.1.0 stays warm for an instant rollback: running, out of rotation, and said so.
     expect(r.instances.map((i) => [i.version, i.health])).toEqual([
+      ['1.1.0', 'warm'],
+      ['1.1.0', 'warm'],
       ['1.2.0', 'serving'],
       ['1.2.0', 'serving'],
     ]);
-    expect(r.instances.every((i) => i.weight > 0)).toBe(true);
+    expect(r.instances.map((i) => i.weight > 0)).toEqual([false, false, true, true]);
   });
 
   it('refuses an unknown service with a 404', async () => {

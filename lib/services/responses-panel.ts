@@ -93,7 +93,7 @@ export const instancesSchema = z
         versionId: uuid,
         slot: count,
         state: z.enum(['running', 'exited']),
-        health: z.enum(['serving', 'starting', 'out-of-rotation', 'exited']),
+        health: z.enum(['serving', 'starting', 'out-of-rotation', 'warm', 'exited']),
         weight: z.number(),
         startedAt: timestamp,
         restarts: count,

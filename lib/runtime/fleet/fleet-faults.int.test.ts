@@ -43,7 +43,8 @@ const instancesStopped = async (id: string) => (await f.w.events(id)).filter((e)
 
 /** Deploy v1.0.0 of a fresh 3-replica service, one instance per host; its address. */
 async function given(name: string, placement?: Record<string, unknown>) {
-  await f.w.service({ name, replicas: 3, ...(placement ? { placement } : {}) }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
+  // No warm window: a rolling batch stops its old instance (the moment the link is cut).
+  await f.w.service({ name, replicas: 3, rollbackPolicy: { warmWindowMinutes: 0 }, ...(placement ? { placement } : {}) }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
   expect((await f.w.deploy(name, { version: '1.0.0' })).state).toBe('succeeded');
   return f.w.address(name);
 }

@@ -34,7 +34,8 @@ describe.runIf(!skip)('fleet: three hosts behind HAProxy', () => {
     ['canary', { steps: [25, 50], windowSeconds: 3, minSamples: 50 }],
   ])('%s across the three hosts under load: 0 failed requests, one instance per host', async (strategy, params) => {
     const name = `fleet-${strategy}`;
-    await f.w.service({ name, replicas: 3 }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
+    // No warm window: every old instance leaves its host, which is what is checked below.
+    await f.w.service({ name, replicas: 3, rollbackPolicy: { warmWindowMinutes: 0 } }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
     expect((await f.w.deploy(name, { version: '1.0.0' })).state).toBe('succeeded');
     const first = await f.runtime.list(name);
     expect(new Set(first.map((i) => i.host)).size).toBe(3);

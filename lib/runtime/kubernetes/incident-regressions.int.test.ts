@@ -61,7 +61,7 @@ function promAnalysis(w: KubeWorld) {
 describe('TestDeploymentPipeline on Kubernetes', () => {
   it('test_rolling_update_batch_count', async () => {
     const w = await world();
-    await w.service({ name: 'inventory-service', replicas: 3 }, ['1.0.0', '1.1.0']);
+    await w.service({ name: 'inventory-service', replicas: 3, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '1.1.0']);
     await w.deploy('inventory-service', { version: '1.0.0', strategy: 'rolling' });
     const before = w.log.length;
 
@@ -84,7 +84,7 @@ describe('TestDeploymentPipeline on Kubernetes', () => {
     expect((await w.events(d.id)).filter((e) => e.type === 'instances_started')).toHaveLength(3);
 
     // maxSurge 25 % of 4 (rounds up → 1), maxUnavailable 0: never more than 5 pods, never fewer than 4 in rotation.
-    await w.service({ name: 'surge-service', replicas: 4 }, ['1.0.0', '2.0.0']);
+    await w.service({ name: 'surge-service', replicas: 4, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '2.0.0']);
     await w.deploy('surge-service', { version: '1.0.0' });
     let peakPods = 0;
     const unsubscribe = w.api.store.subscribe((e) => {
@@ -114,7 +114,7 @@ describe('TestDeploymentPipeline on Kubernetes', () => {
 
   it('test_blue_green_atomic_switch', async () => {
     const w = await world();
-    await w.service({ name: 'order-processor', replicas: 3 }, ['1.0.0', '2.0.0']);
+    await w.service({ name: 'order-processor', replicas: 3, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '2.0.0']);
     await w.deploy('order-processor', { version: '1.0.0' });
     w.setLoad('order-processor', 50);
     const blue = await versionId(w, 'order-processor', '1.0.0');

@@ -20,6 +20,7 @@ import { recordCrashes } from '../../deploy/crash-watcher';
 import type { FakeAction } from '../fake';
 import { APP_ERROR_RATE_QUERY, ISTIO_ERROR_RATE_QUERY, ISTIO_ERRORS_QUERY, ISTIO_REQUESTS_QUERY } from './traffic';
 import { NO_POD_YET } from './driver';
+import { claimDeployment } from '../../state/leases';
 
 let tdb: TestDatabase;
 const worlds: KubeWorld[] = [];
@@ -45,7 +46,7 @@ const patches = (w: KubeWorld) => w.api.requests.filter((r) => r.verb === 'patch
 describe('each strategy on Kubernetes', () => {
   it('rolling: batch by batch, the old Deployment scaled to 0 and kept', async () => {
     const w = await world();
-    await w.service({ name: 'roll', replicas: 2 }, ['1.0.0', '1.1.0']);
+    await w.service({ name: 'roll', replicas: 2, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '1.1.0']);
     await w.deploy('roll', { version: '1.0.0' });
     const mark = w.log.length;
     const d = await w.deploy('roll', { version: '1.1.0', strategy: 'rolling' });
@@ -57,7 +58,7 @@ describe('each strategy on Kubernetes', () => {
 
   it('blue-green: green beside blue, one switch of the HTTPRoute and the stable Service, blue scaled down after the delay', async () => {
     const w = await world();
-    await w.service({ name: 'bg', replicas: 2 }, ['1.0.0', '2.0.0']);
+    await w.service({ name: 'bg', replicas: 2, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '2.0.0']);
     await w.deploy('bg', { version: '1.0.0' });
     const mark = w.log.length;
     const d = await w.deploy('bg', { version: '2.0.0', strategy: 'blue-green', params: { scaleDownDelaySeconds: 60 } });
@@ -70,7 +71,7 @@ describe('each strategy on Kubernetes', () => {
     // The runtime counts requests with Istio's metrics too (the minimum-samples rule reads them).
     const w = await world({ countQueries: { requests: ISTIO_REQUESTS_QUERY, errors: ISTIO_ERRORS_QUERY } });
     const analysis = { metrics: [{ name: 'istio-error-rate', kind: 'error_rate', provider: 'prometheus', address: w.prometheus.url, query: ISTIO_ERROR_RATE_QUERY, threshold: 0.02 }] };
-    await w.service({ name: 'pay', replicas: 4, analysis: analysis as never }, ['1.0.0', '1.1.0']);
+    await w.service({ name: 'pay', replicas: 4, analysis: analysis as never, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '1.1.0']);
     await w.deploy('pay', { version: '1.0.0' });
     w.setLoad('pay', 40);
     const mark = w.log.length;
@@ -146,6 +147,32 @@ describe('rollback on Kubernetes is a traffic switch while the previous version 
   });
 });
 
+describe('the warm rollback window on Kubernetes', () => {
+  it('after a rolling deployment succeeds the previous Deployment stays scaled up out of rotation; a rollback inside the window is a routing write, no pod starts', async () => {
+    const w = await world();
+    await w.service({ name: 'warm', replicas: 2, rollbackPolicy: { warmWindowMinutes: 15 } }, ['1.0.0', '1.1.0']);
+    await w.deploy('warm', { version: '1.0.0' });
+    const d = await w.deploy('warm', { version: '1.1.0', strategy: 'rolling' });
+    expect(d.state).toBe('succeeded');
+    expect(Object.keys(w.weights('warm'))).toEqual(['warm-1-1-0']);
+    expect([w.deployment('warm', '1.0.0').spec.replicas, w.deployment('warm', '1.1.0').spec.replicas]).toEqual([2, 2]);
+    const mark = w.log.length;
+
+    const r = await rollbackService(w.ctx, 'warm', {}, KUBE_ACTOR);
+    expect(r.mode).toBe('deployment');
+    const rb = await getDeployment(w.db, r.deploymentId!);
+    const lease = await claimDeployment(w.db, rb.id, 'worker-a', w.clock.now());
+    await w.run(lease!);
+    expect((await getDeployment(w.db, rb.id)).state).toBe('succeeded');
+    const after = w.log.slice(mark);
+    expect(after.filter((a) => a.kind === 'start'), 'no pod started by the rollback').toEqual([]);
+    expect(after[0]!.kind).toBe('route');
+    expect(Object.keys(w.weights('warm'))).toEqual(['warm-1-0-0']);
+    expect(w.api.get('services', NAMESPACE, 'warm').spec.selector['flightdeck.dev/version']).toBe('1.0.0');
+    expect((await w.events(rb.id)).map((e) => e.type)).toContain('warm_instances_adopted');
+  });
+});
+
 describe('canary analysis without data on Kubernetes', () => {
   it('a Prometheus that does not answer is no data: inconclusive, paused, nothing promoted or marked bad', async () => {
     const w = await world();
@@ -213,7 +240,7 @@ describe('preflight against the cluster, before anything is applied', () => {
 describe('without a Gateway', () => {
   it('the plan preview and the instances read say canary weights are approximated by replica ratio; the stable Service then spans both versions', async () => {
     const w = await world({ gateway: null });
-    await w.service({ name: 'api', replicas: 4 }, ['1.0.0', '1.1.0']);
+    await w.service({ name: 'api', replicas: 4, rollbackPolicy: { warmWindowMinutes: 0 } }, ['1.0.0', '1.1.0']);
     await w.deploy('api', { version: '1.0.0' });
     const dry = await createDeployment(w.ctx, 'api', { version: '1.1.0', strategy: 'canary', params: { steps: [10, 50] }, dryRun: true }, KUBE_ACTOR);
     expect(dry.dryRun && dry.preview.preflight.warnings).toContain(

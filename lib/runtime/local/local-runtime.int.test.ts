@@ -116,7 +116,8 @@ describe('local runtime', () => {
   });
 
   it('draining loses no in-flight request: a slow request started before removal completes', async () => {
-    await w.service({ name: 'inventory-service', replicas: 1 }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
+    // No warm window: the old instance is stopped at once, which is what is tested here.
+    await w.service({ name: 'inventory-service', replicas: 1, rollbackPolicy: { warmWindowMinutes: 0 } }, [{ version: '1.0.0' }, { version: '1.1.0' }]);
     await w.deploy('inventory-service', { version: '1.0.0' });
     const url = await w.address('inventory-service');
     const t0 = Date.now();

@@ -37,11 +37,13 @@ LANGUAGE plpgsql AS $$
 DECLARE
   r BIGINT := sign * req::BIGINT;
   x BIGINT := sign * LEAST(err, req)::BIGINT;
-  spent DOUBLE PRECISION := sign * LEAST(err, req)::DOUBLE PRECISION / req;
+  spent DOUBLE PRECISION;
   bucket TEXT;
   bucket_start TIMESTAMPTZ;
 BEGIN
+  -- A minute without requests spends nothing (and must not be divided by).
   IF req <= 0 THEN RETURN; END IF;
+  spent := sign * LEAST(err, req)::DOUBLE PRECISION / req;
   FOREACH bucket IN ARRAY ARRAY['hour', 'day'] LOOP
     bucket_start := date_trunc(bucket, m, 'UTC');
     IF sign > 0 THEN
