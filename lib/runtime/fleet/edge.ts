@@ -4,8 +4,9 @@
  *
  * `apply` takes the versions that should have servers (each with its share of requests and its
  * instances, each instance ready, draining or out) and changes HAProxy in the order that never
- * sends a request to nothing: new servers first, then the split (one atomic map change), then
- * servers leaving rotation, then servers removed. Weight changes, drains and server add/remove
+ * sends a request to nothing: servers of lost hosts out of rotation before anything else, then
+ * new servers, then the split (one atomic map change), then servers leaving rotation, then
+ * servers removed. Weight changes, drains and server add/remove
  * never reload HAProxy; only a new frontend does (seamlessly). The model is kept on disk, so a
  * restarted control plane re-attaches without touching traffic.
  */
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { combinedPrometheusText } from '../local/metrics';
 import { RuntimeFault, type VersionLatency, type VersionTraffic } from '../types';
 import { Haproxy, haproxyPaths } from './haproxy';
-import { backendName, COLORS, packShares, renderConfig, renderMap, type EdgeFrontend, type ServerState } from './haproxy-config';
+import { backendName, COLORS, CONNECT_TIMEOUT_MS, packShares, renderConfig, renderMap, type EdgeFrontend, type ServerState } from './haproxy-config';
 import { EdgeMetrics } from './edge-metrics';
 
 export interface DesiredServer {
@@ -48,6 +49,8 @@ interface ServerModel {
   state: ServerState;
   /** Removal asked for; kept (in maintenance) until HAProxy lets it go. */
   removing?: boolean;
+  /** Out of rotation because its host is lost (its sessions are cut once nothing can still be connecting to it). */
+  lost?: boolean;
 }
 
 interface FrontendModel {
@@ -96,6 +99,8 @@ export class Edge {
   private queue = new Map<string, Promise<unknown>>();
   private logSocket: dgram.Socket | null = null;
   private sampler: NodeJS.Timeout | null = null;
+  private readonly cuts = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   private constructor(
     private readonly o: EdgeOptions,
@@ -223,6 +228,23 @@ export class Edge {
     };
     const byVersion = new Map(versions.map((v) => [v.versionId, v]));
     const readyIn = (v: DesiredVersion | undefined) => !!v && v.weight > 0 && v.servers.some((s) => s.state === 'ready');
+    // 0. Servers whose host is lost leave rotation before anything else happens. Their sessions
+    // are not cut now: a request sent there in the last instant is still connecting (each
+    // request opens its own connection, see haproxy-config.ts) and goes to another instance
+    // when its connect times out. What is still attached once that timeout has passed was
+    // talking to the host when it vanished: that is cut then (cutLost).
+    for (const v of versions) {
+      const color = f.colors.indexOf(v.versionId);
+      if (color < 0) continue;
+      for (const s of v.servers.filter((x) => x.lost && x.state === 'maint')) {
+        const m = f.servers.find((x) => x.color === color && x.name === s.name);
+        if (!m || m.state === 'maint') continue;
+        await run(`set server ${be(m)} state maint`);
+        m.state = 'maint';
+        m.lost = true;
+        this.cutLost(key, m);
+      }
+    }
     // Colours: a version keeps its own; one newly in rotation takes a free colour, or one whose
     // version takes no requests (cleared first: its servers go before another version's arrive).
     for (const v of versions) {
@@ -259,6 +281,7 @@ export class Edge {
         await run(`set server ${be(s)} state ready`);
         m.state = 'ready';
       }
+      if (!s.lost) m.lost = false;
     }
     // 2. The split: one atomic change.
     const shares = f.colors.map((v) => (v && readyIn(byVersion.get(v)) ? byVersion.get(v)!.weight : 0));
@@ -268,13 +291,32 @@ export class Edge {
       const m = modelOf(id)!;
       if (s.state === m.state) continue;
       await run(`set server ${be(s)} state ${s.state}`);
-      if (s.state === 'maint' && s.lost) await run(`shutdown sessions server ${be(s)}`);
       m.state = s.state;
     }
     // 4. Servers no longer wanted: out, then deleted once HAProxy holds no connection to them.
     for (const m of f.servers.filter((x) => !want.has(`${x.color}/${x.name}`))) await this.removeServer(f, m, false);
     for (let c = 0; c < COLORS; c++) if (f.colors[c] && !byVersion.has(f.colors[c]!) && !f.servers.some((x) => x.color === c)) f.colors[c] = null;
     this.persist();
+  }
+
+  /**
+   * Cut the sessions of a server whose host is lost, once nothing can still be connecting to it:
+   * after the connect timeout every such request was retried elsewhere, and what is left was
+   * talking to the host when it vanished (waiting for an answer that will not come).
+   */
+  private cutLost(key: string, m: ServerModel): void {
+    const id = `${backendName(key, m.color)}/${m.name}`;
+    const timer = setTimeout(() => {
+      this.cuts.delete(timer);
+      if (this.closed) return;
+      void this.serial(key, async () => {
+        const f = this.model.frontends[key];
+        const now = f?.servers.find((x) => x.color === m.color && x.name === m.name && x.instanceId === m.instanceId);
+        if (now?.lost && now.state === 'maint') await this.haproxy.command(`shutdown sessions server ${id}`);
+      }).catch((e) => this.o.log?.(`edge: cutting the sessions of ${id}: ${(e as Error).message}`));
+    }, CONNECT_TIMEOUT_MS + 500);
+    timer.unref();
+    this.cuts.add(timer);
   }
 
   /** Out of rotation, connections cut when `cut`, and deleted — or kept for a later try while HAProxy still holds a connection. */
@@ -347,7 +389,10 @@ export class Edge {
 
   /** Stop listening; with `stop`, stop HAProxy too (every service address goes away). */
   async close(opts: { stop?: boolean } = {}): Promise<void> {
+    this.closed = true;
     if (this.sampler) clearInterval(this.sampler);
+    for (const t of this.cuts) clearTimeout(t);
+    this.cuts.clear();
     await new Promise<void>((r) => (this.logSocket ? this.logSocket.close(() => r()) : r()));
     if (opts.stop) await this.haproxy.stop();
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packShares, renderConfig, renderMap, SCALE, unpackShares, type EdgeConfig } from './haproxy-config';
+import { CONNECT_TIMEOUT_MS, packShares, renderConfig, renderMap, SCALE, unpackShares, type EdgeConfig } from './haproxy-config';
 import { haproxyBinary } from './haproxy';
 
 describe('packShares: the split between colours as one map value', () => {
@@ -57,6 +57,16 @@ describe('renderConfig', () => {
     expect(text).toContain('  server s1-web-2 10.0.0.3:4001 weight 0\n');
     expect(text).toContain('  server s0-web-3 10.0.0.4:4002 disabled\n');
     expect(renderMap(config('/run/fd').frontends)).toBe(`production.checkout ${packShares([90, 10, 0])}\n`);
+  });
+
+  it('opens a connection per request to the instances and retries a failed connect elsewhere (a host lost mid-request is survivable)', () => {
+    const text = renderConfig(config('/run/fd'));
+    expect(text).toContain('  option http-server-close\n');
+    expect(text).not.toMatch(/http-reuse (safe|aggressive|always)/);
+    expect(text).toContain(`  timeout connect ${CONNECT_TIMEOUT_MS}\n`);
+    expect(text).toContain('  option redispatch 1\n');
+    expect(text).toMatch(/\n {2}retries [1-9]\n/);
+    expect(text).toMatch(/\n {2}retry-on conn-failure /);
   });
 
   it('is a configuration HAProxy accepts', () => {

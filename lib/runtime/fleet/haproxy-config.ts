@@ -15,6 +15,12 @@
  */
 
 export const COLORS = 3;
+/**
+ * How long HAProxy waits for an instance to accept a connection before trying another one. A
+ * server whose host is lost keeps its sessions this long (and a little more) before they are
+ * cut: by then every request still connecting to it has gone elsewhere.
+ */
+export const CONNECT_TIMEOUT_MS = 1000;
 /** Shares are in 1/SCALE of the requests: rand(SCALE) picks the colour. */
 export const SCALE = 10_000;
 /** Each cumulative bound takes five decimal digits of the packed map value. */
@@ -140,16 +146,23 @@ export function renderConfig(c: EdgeConfig): string {
     '  option dontlognull',
     // backend, server, status, total active time (ms): what latency analysis needs.
     '  log-format "%b %s %ST %Ta"',
-    '  timeout connect 1s',
+    `  timeout connect ${CONNECT_TIMEOUT_MS}`,
     '  timeout client 60s',
     '  timeout server 60s',
     '  timeout http-keep-alive 10s',
     '  timeout queue 5s',
-    // A connection refused or an idle connection found dead: try another instance.
+    // Every request gets a connection of its own to its instance (clients keep theirs alive).
+    // A request sent over a kept-alive connection to a host that has just fallen off the
+    // network is lost: it was written, nothing answers, and it cannot be replayed safely. A
+    // request that opens its own connection is still in its connect phase there; when the
+    // connect times out (or is refused) it is retried, on another instance each time (a server
+    // taken out of rotation meanwhile is never picked again). That is what lets a host vanish
+    // between two requests without failing the ones that arrive while it is being declared lost.
+    '  option http-server-close',
     '  retries 3',
     '  option redispatch 1',
+    // An instance that closes a connection without answering (stopping, crashing): try another.
     '  retry-on conn-failure empty-response junk-response',
-    '  http-reuse safe',
     '',
   ];
   for (const f of c.frontends) {
