@@ -28,6 +28,15 @@ describe('EdgeMetrics: per-version traffic from HAProxy counters', () => {
     expect(m.traffic('production.api', 1_999_000, 2_002_000).v1!.requests).toBe(30);
   });
 
+  it('a server deleted and added again under its name between two samples counts from zero', () => {
+    const m = metrics();
+    m.sample([row('production.api.c0', 's0-a', 0)], 3_000_000);
+    m.sample([row('production.api.c0', 's0-a', 400)], 3_001_000);
+    m.forget('production.api.c0/s0-a'); // HAProxy deleted it: its counters went with it
+    m.sample([row('production.api.c0', 's0-a', 450)], 3_002_000); // a new server of that name, 450 requests since
+    expect(m.traffic('production.api', 3_001_500, 3_003_000).v1!.requests).toBe(450);
+  });
+
   it('reads latency from the request log of its backends and ignores lines it cannot place', () => {
     const m = metrics();
     m.logLine('<134>Dec  1 22:05:43 haproxy[24007]: production.api.c1 s1-b 200 12');

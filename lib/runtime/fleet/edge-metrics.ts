@@ -125,6 +125,14 @@ export class EdgeMetrics {
     this.lastSampleAt = atMs;
   }
 
+  /**
+   * A server HAProxy deleted (`<backend>/<server>`): its last counters are forgotten, so one
+   * added later under the same name counts from zero rather than from the deleted one's total.
+   */
+  forget(id: string): void {
+    this.last.delete(id);
+  }
+
   /** One request log line: "<prefix>: <backend> <server> <status> <Ta ms>". */
   logLine(line: string): void {
     const m = /:\s(\S+)\s(\S+)\s(\d+)\s(-?\d+)\s*$/.exec(line);

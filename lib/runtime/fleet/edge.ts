@@ -99,6 +99,8 @@ export class Edge {
   private queue = new Map<string, Promise<unknown>>();
   private logSocket: dgram.Socket | null = null;
   private sampler: NodeJS.Timeout | null = null;
+  /** Samples are read and counted one after the other, in order (see sample()). */
+  private sampling: Promise<void> = Promise.resolve();
   private readonly cuts = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -156,8 +158,19 @@ export class Edge {
     this.sampler.unref();
   }
 
-  private async sample(): Promise<void> {
-    this.metrics.sample(await this.haproxy.stats(), Date.now());
+  /**
+   * Read every counter now. Samples never overlap: two read at once and counted in the other
+   * order would take the older counters for a reload. Taken every second, whenever a window
+   * that reaches the present is read, and before a server (or a colour) goes away — its counters
+   * go with it, so what it served since the previous sample is read first.
+   */
+  private sample(): Promise<void> {
+    const next = this.sampling.then(async () => {
+      const rows = await this.haproxy.stats();
+      this.metrics.sample(rows, Date.now());
+    });
+    this.sampling = next.catch(() => {});
+    return next;
   }
 
   /** Which frontend and version a backend (`<key>.c<i>`) belongs to now. */
@@ -254,6 +267,7 @@ export class Edge {
       if (c === undefined) throw new RuntimeFault('invalid', `the edge serves at most ${COLORS} versions of a service at once`);
       if (f.shares[c]! > 0) await setSplit(f.shares.map((x, i) => (i === c ? 0 : x)));
       for (const m of f.servers.filter((x) => x.color === c)) await this.removeServer(f, m, true);
+      if (f.colors[c] !== null) await this.sample().catch(() => {}); // what the colour's backend answered is still its old version's
       f.colors[c] = v.versionId;
     }
     const want = new Map<string, DesiredServer & { color: number; versionId: string }>();
@@ -295,7 +309,9 @@ export class Edge {
     }
     // 4. Servers no longer wanted: out, then deleted once HAProxy holds no connection to them.
     for (const m of f.servers.filter((x) => !want.has(`${x.color}/${x.name}`))) await this.removeServer(f, m, false);
-    for (let c = 0; c < COLORS; c++) if (f.colors[c] && !byVersion.has(f.colors[c]!) && !f.servers.some((x) => x.color === c)) f.colors[c] = null;
+    const freed = [...Array(COLORS).keys()].filter((c) => f.colors[c] && !byVersion.has(f.colors[c]!) && !f.servers.some((x) => x.color === c));
+    if (freed.length) await this.sample().catch(() => {}); // the last of what their backends answered, for their versions
+    for (const c of freed) f.colors[c] = null;
     this.persist();
   }
 
@@ -326,8 +342,13 @@ export class Edge {
     if (cut) await this.haproxy.command(`shutdown sessions server ${id}`);
     m.state = 'maint';
     m.removing = true;
+    // Its counters go with it: read what it served since the last sample first.
+    await this.sample().catch(() => {});
     const out = (await this.haproxy.command(`del server ${id}`)).trim();
-    if (/deleted|no such server/i.test(out)) f.servers = f.servers.filter((x) => x !== m);
+    if (/deleted|no such server/i.test(out)) {
+      f.servers = f.servers.filter((x) => x !== m);
+      this.metrics.forget(id); // a server added later under this name starts from zero
+    }
   }
 
   /** Retry the removals HAProxy refused earlier (a connection was still open). */
@@ -372,8 +393,8 @@ export class Edge {
   }
 
   async traffic(key: string, fromMs: number, toMs: number): Promise<Record<string, VersionTraffic>> {
-    // The window may end now: take a fresh sample rather than miss the last second.
-    if (Date.now() - this.metrics.lastSampleAt > 300) await this.sample().catch(() => {});
+    // The window reaches past the last sample: read the counters now rather than miss the end.
+    if (toMs > this.metrics.lastSampleAt) await this.sample().catch(() => {});
     return this.metrics.traffic(key, fromMs, toMs);
   }
 
