@@ -9,7 +9,7 @@
  *  - a wrong or missing agent token: refused, audited, nothing started.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../testing/db';
 import { netnsUnavailable } from '../../testing/fleet-hosts';
 import { ACTOR, startFleetWorld, type FleetWorld } from '../../testing/fleet-world';
@@ -35,6 +35,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
   await tdb?.drop();
+});
+
+// A test that fails before it restores the link it cut must not fail the next ones with it
+// (a host left cut answers nothing: EHOSTUNREACH, not the refusal a test expects).
+afterEach(() => {
+  for (const h of f?.netns.hosts ?? []) h.restore();
 });
 
 const pausedOrEnded = (s: string) => ['paused', 'succeeded', 'failed', 'aborted'].includes(s);
