@@ -1,6 +1,8 @@
 export function Loading({ what }: { what: string }) {
   return (
-    <div role="status" aria-live="polite" className="animate-pulse rounded-md border border-dashed border-zinc-300 p-4 text-sm text-muted dark:border-zinc-700">
+    <div role="status" aria-live="polite" className="flex items-center gap-2 rounded-md border border-dashed border-zinc-300 p-4 text-sm text-muted dark:border-zinc-700">
+      {/* Only the dot pulses: fading the words would take them below a readable contrast. */}
+      <span aria-hidden className="inline-block h-2 w-2 animate-pulse rounded-full bg-zinc-400 dark:bg-zinc-500" />
       Loading {what}…
     </div>
   );
