@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { Badge } from '../ui/badge';
 import { Ago } from '../ui/time';
+import { resolveRollbackPolicy } from '@/lib/engine/rollback-policy';
 import { BreakLeaseButton } from './break-lease-button';
 
 type Hook = { name: string; command?: string; url?: string; timeoutSeconds?: number };
@@ -14,11 +15,22 @@ type Settings = {
   hooks: unknown;
   slo: { availability: number; latencyMs: number | null };
   errorBudget: { exhausted: boolean; frozen: boolean; leftMinutes: number; budgetMinutes: number; periodDays: number; requests: number; errors: number };
+  rollbackPolicy?: unknown;
 };
+
+/** The rollback settings in words: how long the previous version stays warm, and any post-promotion analysis. */
+function rollbackWords(raw: unknown): string {
+  const p = resolveRollbackPolicy(raw ?? {});
+  const warm =
+    p.warmWindowMinutes === 0
+      ? 'no warm window: a rollback starts instances'
+      : `previous version kept warm ${p.warmWindowMinutes} min after a success (${p.warmFraction >= 1 ? 'every instance' : `${Math.round(p.warmFraction * 100)} % of instances`})`;
+  return p.postPromotion ? `${warm}; analysed ${p.postPromotion.windowSeconds} s at 100 % before success` : warm;
+}
 
 /** A service's settings in words: config keys, strategy, health check, SLO and budget, hooks, lease. */
 export function ServiceSettings({ s, env, lease }: { s: Settings; env: string; lease: { deploymentId: string; owner: string | null; expiresAt: string; short: string } | null }) {
-  const hooks = s.hooks as { pre: Hook[]; post: Hook[] };
+  const hooks = s.hooks as { pre: Hook[]; post: Hook[]; preRollback?: Hook[]; postRollback?: Hook[] };
   const health = s.health as Record<string, unknown>;
   const hookList = (hs: Hook[]) => (hs.length ? hs.map((h) => `${h.name} (${h.command ?? h.url})`).join(' → ') : 'none');
   return (
@@ -46,6 +58,16 @@ export function ServiceSettings({ s, env, lease }: { s: Settings; env: string; l
       <dd className="break-words text-xs">{hookList(hooks.pre)}</dd>
       <dt className="text-muted">Post-deploy hooks</dt>
       <dd className="break-words text-xs">{hookList(hooks.post)}</dd>
+      <dt className="text-muted">Rollback</dt>
+      <dd className="break-words text-xs" data-testid="rollback-policy">
+        {rollbackWords(s.rollbackPolicy)}
+        {(hooks.preRollback?.length ?? 0) + (hooks.postRollback?.length ?? 0) > 0 && (
+          <>
+            {' '}
+            · hooks: {hookList(hooks.preRollback ?? [])} before, {hookList(hooks.postRollback ?? [])} after
+          </>
+        )}
+      </dd>
       <dt className="text-muted">Lease in {env}</dt>
       <dd className="text-xs" data-testid="lease">
         {lease ? (
