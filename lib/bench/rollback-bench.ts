@@ -61,7 +61,8 @@ export async function rollbackAfterSuccess(w: RealWorld<RemoteRuntime>, database
       const after = (await w.runtime.list(c.name)).filter((i) => i.versionId === good && i.state === 'running');
       const events = await w.events(r.deploymentId!);
       const at = (type: string) => Date.parse(events.find((e) => e.type === type)?.at ?? '') - committed;
-      const after1s = shots.filter((s) => s.start >= committed + 1_000);
+      // Requests sent once the routing table said the switch was done: every one on the previous version.
+      const afterSwitch = shots.filter((s) => s.start >= committed + ms);
       emit({
         bench: 'rollback-latency',
         strategy: `${c.strategy}-after-success`,
@@ -72,7 +73,7 @@ export async function rollbackAfterSuccess(w: RealWorld<RemoteRuntime>, database
         processes_started_by_rollback: after.filter((i) => !warmBefore.has(`${i.id}@${i.startedAt}`)).length,
         requests: shots.length,
         failed_requests: summarize(shots).failed,
-        on_previous_version_after_1s: `${after1s.filter((s) => s.version === '1.0.0').length}/${after1s.length}`,
+        on_previous_version_after_switch: `${afterSwitch.filter((s) => s.version === '1.0.0').length}/${afterSwitch.length}`,
       });
     }
   } finally {
