@@ -70,33 +70,74 @@ function tiers(now: number) {
 
 type TotalsRow = { service_id: string; environment_id: string; requests: bigint; errors: bigint; spent: number; minutes: bigint };
 
-/** Traffic totals over the budget window for each (service, environment), from minutes and rollups. */
+/** Traffic totals over the budget window for a few (service, environment) cells, from minutes and rollups. */
 async function windowTotals(db: Db | Tx, cells: Array<{ serviceId: string; environmentId: string }>, now: number): Promise<Map<string, TrafficTotals>> {
   const out = new Map<string, TrafficTotals>();
   if (cells.length === 0) return out;
   const t = tiers(now);
-  // The hours and days of every cell in one range read of the rollups; the minutes of the first,
-  // partial hour only for the cells whose rollup says that hour had traffic.
+  // Per cell, three short index range reads summed as they are read: its days and hours from
+  // the rollups, and the minutes of the window's first, partial hour only when the rollup says
+  // that hour had traffic.
   const rows = await db.$queryRaw<TotalsRow[]>`
     WITH cells AS MATERIALIZED (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(cells)}::jsonb) AS c("serviceId" uuid, "environmentId" uuid)),
-    partial AS MATERIALIZED (
-      SELECT r.service_id, r.environment_id FROM cells c
-      JOIN traffic_rollups r ON r.service_id = c."serviceId" AND r.environment_id = c."environmentId"
-      WHERE r.span = 'hour' AND r.start = ${new Date(t.hours.getTime() - HOUR)} AND ${t.since} < ${t.hours})
-    SELECT x.service_id, x.environment_id,
-           SUM(x.requests)::bigint AS requests, SUM(x.errors)::bigint AS errors, SUM(x.spent)::float8 AS spent, SUM(x.minutes)::bigint AS minutes
-    FROM (
-      SELECT m.service_id, m.environment_id, m.requests::bigint AS requests, LEAST(m.errors, m.requests)::bigint AS errors,
-             LEAST(m.errors, m.requests)::float8 / m.requests AS spent, 1 AS minutes
-      FROM partial p JOIN traffic_minutes m ON m.service_id = p.service_id AND m.environment_id = p.environment_id
-      WHERE m.minute >= ${t.since} AND m.minute < ${t.hours} AND m.requests > 0
-      UNION ALL
-      SELECT r.service_id, r.environment_id, r.requests, r.errors, r.spent_minutes, r.minutes
-      FROM cells c JOIN traffic_rollups r ON r.service_id = c."serviceId" AND r.environment_id = c."environmentId"
-      WHERE (r.span = 'hour' AND r.start >= ${t.hours} AND r.start < ${t.days}) OR (r.span = 'day' AND r.start >= ${t.days})
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(cells)}::jsonb) AS c("serviceId" uuid, "environmentId" uuid))
+    SELECT c."serviceId" AS service_id, c."environmentId" AS environment_id,
+           x.requests::bigint AS requests, x.errors::bigint AS errors, x.spent::float8 AS spent, x.minutes::bigint AS minutes
+    FROM cells c
+    CROSS JOIN LATERAL (
+      SELECT SUM(y.requests) AS requests, SUM(y.errors) AS errors, SUM(y.spent) AS spent, SUM(y.minutes) AS minutes, COUNT(*) AS n
+      FROM (
+        SELECT m.requests::bigint AS requests, LEAST(m.errors, m.requests)::bigint AS errors,
+               LEAST(m.errors, m.requests)::float8 / m.requests AS spent, 1 AS minutes
+        FROM traffic_minutes m
+        WHERE m.service_id = c."serviceId" AND m.environment_id = c."environmentId"
+          AND m.minute >= ${t.since} AND m.minute < ${t.hours} AND m.requests > 0
+          AND EXISTS (SELECT 1 FROM traffic_rollups p
+                      WHERE p.service_id = c."serviceId" AND p.environment_id = c."environmentId" AND p.span = 'hour' AND p.start = ${new Date(t.hours.getTime() - HOUR)})
+        UNION ALL
+        SELECT r.requests, r.errors, r.spent_minutes, r.minutes FROM traffic_rollups r
+        WHERE r.service_id = c."serviceId" AND r.environment_id = c."environmentId" AND r.span = 'hour' AND r.start >= ${t.hours} AND r.start < ${t.days}
+        UNION ALL
+        SELECT r.requests, r.errors, r.spent_minutes, r.minutes FROM traffic_rollups r
+        WHERE r.service_id = c."serviceId" AND r.environment_id = c."environmentId" AND r.span = 'day' AND r.start >= ${t.days}
+      ) y
     ) x
-    GROUP BY x.service_id, x.environment_id`;
+    WHERE x.n > 0`;
+  for (const r of rows) {
+    out.set(`${r.service_id}/${r.environment_id}`, { requests: Number(r.requests), errors: Number(r.errors), spentMinutes: r.spent, minutes: Number(r.minutes) });
+  }
+  return out;
+}
+
+/**
+ * The same totals for every (service, environment) with traffic in the window, read by time
+ * range rather than cell by cell (the overview): the window's hours and days from the rollups
+ * in one range read summed per cell, and the minutes of its first, partial hour for the cells
+ * whose rollup says that hour had traffic. Key: `${serviceId}/${environmentId}`.
+ */
+export async function everyWindowTotals(db: Db, now: number): Promise<Map<string, TrafficTotals>> {
+  const t = tiers(now);
+  const rows = await db.$queryRaw<TotalsRow[]>`
+    WITH rolled AS (
+      SELECT r.service_id, r.environment_id, SUM(r.requests) AS requests, SUM(r.errors) AS errors, SUM(r.spent_minutes) AS spent, SUM(r.minutes) AS minutes
+      FROM traffic_rollups r
+      WHERE (r.span = 'hour' AND r.start >= ${t.hours} AND r.start < ${t.days}) OR (r.span = 'day' AND r.start >= ${t.days})
+      GROUP BY r.service_id, r.environment_id),
+    partial AS (
+      SELECT p.service_id, p.environment_id, m.requests, m.errors, m.spent, m.minutes
+      FROM traffic_rollups p
+      CROSS JOIN LATERAL (
+        SELECT SUM(x.requests::bigint) AS requests, SUM(LEAST(x.errors, x.requests)::bigint) AS errors,
+               SUM(LEAST(x.errors, x.requests)::float8 / x.requests) AS spent, COUNT(*) AS minutes
+        FROM traffic_minutes x
+        WHERE x.service_id = p.service_id AND x.environment_id = p.environment_id
+          AND x.minute >= ${t.since} AND x.minute < ${t.hours} AND x.requests > 0) m
+      WHERE p.span = 'hour' AND p.start = ${new Date(t.hours.getTime() - HOUR)} AND m.minutes > 0)
+    SELECT y.service_id, y.environment_id,
+           SUM(y.requests)::bigint AS requests, SUM(y.errors)::bigint AS errors, SUM(y.spent)::float8 AS spent, SUM(y.minutes)::bigint AS minutes
+    FROM (SELECT * FROM partial UNION ALL SELECT * FROM rolled) y
+    GROUP BY y.service_id, y.environment_id`;
+  const out = new Map<string, TrafficTotals>();
   for (const r of rows) {
     out.set(`${r.service_id}/${r.environment_id}`, { requests: Number(r.requests), errors: Number(r.errors), spentMinutes: r.spent, minutes: Number(r.minutes) });
   }
@@ -105,9 +146,9 @@ async function windowTotals(db: Db | Tx, cells: Array<{ serviceId: string; envir
 
 type BudgetService = { id: string; sloAvailability: number; budgetFreeze: boolean };
 
-function present(service: BudgetService, totals: TrafficTotals | undefined, now: number) {
+function present(service: BudgetService, totals: TrafficTotals | undefined, now: number, since = tiers(now).since.toISOString()) {
   const b = budgetFromTotals({ sloAvailability: service.sloAvailability, totals: totals ?? { requests: 0, errors: 0, spentMinutes: 0, minutes: 0 } });
-  return { ...b, freezeWhenSpent: service.budgetFreeze, since: tiers(now).since.toISOString() };
+  return { ...b, freezeWhenSpent: service.budgetFreeze, since };
 }
 
 export async function budgetOf(db: Db | Tx, service: BudgetService, environmentId: string, now: number) {
@@ -115,12 +156,15 @@ export async function budgetOf(db: Db | Tx, service: BudgetService, environmentI
   return present(service, totals.get(`${service.id}/${environmentId}`), now);
 }
 
-/** Budgets of many services × environments in one read (the overview). Key: `${serviceId}/${environmentId}`. */
-export async function budgetsOf(db: Db, services: BudgetService[], environmentIds: string[], now: number) {
-  const cells = services.flatMap((s) => environmentIds.map((environmentId) => ({ serviceId: s.id, environmentId })));
-  const totals = await windowTotals(db, cells, now);
+/**
+ * Budgets of many services × environments (the overview), from the totals of every cell — read
+ * here, or already under way (`totals`). Key: `${serviceId}/${environmentId}`.
+ */
+export async function budgetsOf(db: Db, services: BudgetService[], environmentIds: string[], now: number, totals?: Promise<Map<string, TrafficTotals>>) {
+  const all = await (totals ?? everyWindowTotals(db, now));
+  const since = tiers(now).since.toISOString();
   const out = new Map<string, ReturnType<typeof present>>();
-  for (const s of services) for (const e of environmentIds) out.set(`${s.id}/${e}`, present(s, totals.get(`${s.id}/${e}`), now));
+  for (const s of services) for (const e of environmentIds) out.set(`${s.id}/${e}`, present(s, all.get(`${s.id}/${e}`), now, since));
   return out;
 }
 
