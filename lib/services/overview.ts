@@ -18,7 +18,7 @@ const TRAFFIC_WINDOW_MS = 60_000;
  * cases (the current version and bad ones in a row); a cell whose rows hold none reads all of
  * its own history, so the choice is the same as from the whole history.
  */
-const HISTORY_PER_CELL = 5;
+const HISTORY_PER_CELL = 3;
 
 type HistoryRow = { versionId: string; from: Date; until: Date | null };
 type VersionRow = { id: string; serviceId: string; semver: string; bad: boolean };
@@ -57,23 +57,26 @@ async function recentHistory(
   const cells = cell
     ? Prisma.sql`SELECT ${cell.serviceId}::uuid AS service_id, ${cell.environmentId}::uuid AS environment_id`
     : Prisma.sql`SELECT DISTINCT service_id, environment_id FROM release_history WHERE until IS NULL`;
-  type Row = [serviceId: string, environmentId: string, versionId: string, from: number, until: number | null, versionServiceId: string | null, semver: string | null, bad: boolean | null];
-  const [{ rows }] = (await db.$queryRaw<Array<{ rows: Row[] }>>`
-    SELECT COALESCE(json_agg(json_build_array(c.service_id, c.environment_id, h.version_id, h."from", h.until, h.version_service_id, h.semver, h.bad)), '[]'::json) AS rows
+  const rows = await db.$queryRaw<
+    Array<{ service_id: string; environment_id: string; version_id: string; from: Date; until: Date | null; version_service_id: string | null; semver: string | null; bad: boolean | null }>
+  >`
+    SELECT c.service_id, c.environment_id, h.version_id, h."from", h.until, h.version_service_id, h.semver, h.bad
     FROM (${cells}) c
     CROSS JOIN LATERAL (
-      SELECT r.version_id, ${ms(Prisma.sql`r."from"`)} AS "from", ${ms(Prisma.sql`r.until`)} AS until, v.service_id AS version_service_id, v.semver, v.bad
+      SELECT r.version_id, r."from", r.until, v.service_id AS version_service_id, v.semver, v.bad
       FROM release_history r LEFT JOIN versions v ON v.id = r.version_id
       WHERE r.service_id = c.service_id AND r.environment_id = c.environment_id
-      ORDER BY r."from" DESC LIMIT ${limit ?? 2_147_483_647}) h`) as [{ rows: Row[] }];
+      ORDER BY r."from" DESC LIMIT ${limit ?? 2_147_483_647}) h`;
   const history = new Map<string, HistoryRow[]>();
   const versions = new Map<string, VersionRow>();
-  for (const [serviceId, environmentId, versionId, from, until, versionServiceId, semver, bad] of rows) {
-    const key = `${serviceId}/${environmentId}`;
+  for (const r of rows) {
+    const key = `${r.service_id}/${r.environment_id}`;
     let list = history.get(key);
     if (!list) history.set(key, (list = []));
-    list.push({ versionId, from: new Date(from), until: until === null ? null : new Date(until) });
-    if (versionServiceId !== null && !versions.has(versionId)) versions.set(versionId, { id: versionId, serviceId: versionServiceId, semver: semver!, bad: bad! });
+    list.push({ versionId: r.version_id, from: r.from, until: r.until });
+    if (r.version_service_id !== null && !versions.has(r.version_id)) {
+      versions.set(r.version_id, { id: r.version_id, serviceId: r.version_service_id, semver: r.semver!, bad: r.bad! });
+    }
   }
   return { history, versions: [...versions.values()] };
 }
