@@ -117,7 +117,8 @@ async function windowTotals(db: Db | Tx, cells: Array<{ serviceId: string; envir
  */
 export async function everyWindowTotals(db: Db, now: number): Promise<Map<string, TrafficTotals>> {
   const t = tiers(now);
-  const rows = await db.$queryRaw<TotalsRow[]>`
+  // One JSON document rather than a row per cell: [serviceId, environmentId, requests, errors, spent, minutes].
+  const rows = await db.$queryRaw<Array<{ rows: Array<[string, string, number, number, number, number]> }>>`
     WITH rolled AS (
       SELECT r.service_id, r.environment_id, SUM(r.requests) AS requests, SUM(r.errors) AS errors, SUM(r.spent_minutes) AS spent, SUM(r.minutes) AS minutes
       FROM traffic_rollups r
@@ -133,13 +134,15 @@ export async function everyWindowTotals(db: Db, now: number): Promise<Map<string
         WHERE x.service_id = p.service_id AND x.environment_id = p.environment_id
           AND x.minute >= ${t.since} AND x.minute < ${t.hours} AND x.requests > 0) m
       WHERE p.span = 'hour' AND p.start = ${new Date(t.hours.getTime() - HOUR)} AND m.minutes > 0)
-    SELECT y.service_id, y.environment_id,
-           SUM(y.requests)::bigint AS requests, SUM(y.errors)::bigint AS errors, SUM(y.spent)::float8 AS spent, SUM(y.minutes)::bigint AS minutes
-    FROM (SELECT * FROM partial UNION ALL SELECT * FROM rolled) y
-    GROUP BY y.service_id, y.environment_id`;
+    SELECT COALESCE(json_agg(json_build_array(z.service_id, z.environment_id, z.requests, z.errors, z.spent, z.minutes)), '[]'::json) AS rows
+    FROM (
+      SELECT y.service_id, y.environment_id,
+             SUM(y.requests)::bigint AS requests, SUM(y.errors)::bigint AS errors, SUM(y.spent)::float8 AS spent, SUM(y.minutes)::bigint AS minutes
+      FROM (SELECT * FROM partial UNION ALL SELECT * FROM rolled) y
+      GROUP BY y.service_id, y.environment_id) z`;
   const out = new Map<string, TrafficTotals>();
-  for (const r of rows) {
-    out.set(`${r.service_id}/${r.environment_id}`, { requests: Number(r.requests), errors: Number(r.errors), spentMinutes: r.spent, minutes: Number(r.minutes) });
+  for (const [serviceId, environmentId, requests, errors, spentMinutes, minutes] of rows[0]!.rows) {
+    out.set(`${serviceId}/${environmentId}`, { requests, errors, spentMinutes, minutes });
   }
   return out;
 }

@@ -24,7 +24,7 @@ type HistoryRow = { versionId: string; from: Date; until: Date | null };
 type VersionRow = { id: string; serviceId: string; semver: string; bad: boolean };
 
 /** Epoch milliseconds of a timestamp column, as JSON carries it. */
-const ms = (column: Prisma.Sql) => Prisma.sql`(extract(epoch FROM ${column}) * 1000)::bigint`;
+const ms = (column: Prisma.Sql) => Prisma.sql`round(date_part('epoch', ${column}) * 1000)::bigint`;
 
 /**
  * Every service (by name) with the names of its dependencies, and the version live in each
@@ -57,26 +57,23 @@ async function recentHistory(
   const cells = cell
     ? Prisma.sql`SELECT ${cell.serviceId}::uuid AS service_id, ${cell.environmentId}::uuid AS environment_id`
     : Prisma.sql`SELECT DISTINCT service_id, environment_id FROM release_history WHERE until IS NULL`;
-  const rows = await db.$queryRaw<
-    Array<{ service_id: string; environment_id: string; version_id: string; from: Date; until: Date | null; version_service_id: string | null; semver: string | null; bad: boolean | null }>
-  >`
-    SELECT c.service_id, c.environment_id, h.version_id, h."from", h.until, h.version_service_id, h.semver, h.bad
+  type Row = [serviceId: string, environmentId: string, versionId: string, from: number, until: number | null, versionServiceId: string | null, semver: string | null, bad: boolean | null];
+  const [{ rows }] = (await db.$queryRaw<Array<{ rows: Row[] }>>`
+    SELECT COALESCE(json_agg(json_build_array(c.service_id, c.environment_id, h.version_id, h."from", h.until, h.version_service_id, h.semver, h.bad)), '[]'::json) AS rows
     FROM (${cells}) c
     CROSS JOIN LATERAL (
-      SELECT r.version_id, r."from", r.until, v.service_id AS version_service_id, v.semver, v.bad
+      SELECT r.version_id, ${ms(Prisma.sql`r."from"`)} AS "from", ${ms(Prisma.sql`r.until`)} AS until, v.service_id AS version_service_id, v.semver, v.bad
       FROM release_history r LEFT JOIN versions v ON v.id = r.version_id
       WHERE r.service_id = c.service_id AND r.environment_id = c.environment_id
-      ORDER BY r."from" DESC LIMIT ${limit ?? 2_147_483_647}) h`;
+      ORDER BY r."from" DESC LIMIT ${limit ?? 2_147_483_647}) h`) as [{ rows: Row[] }];
   const history = new Map<string, HistoryRow[]>();
   const versions = new Map<string, VersionRow>();
-  for (const r of rows) {
-    const key = `${r.service_id}/${r.environment_id}`;
+  for (const [serviceId, environmentId, versionId, from, until, versionServiceId, semver, bad] of rows) {
+    const key = `${serviceId}/${environmentId}`;
     let list = history.get(key);
     if (!list) history.set(key, (list = []));
-    list.push({ versionId: r.version_id, from: r.from, until: r.until });
-    if (r.version_service_id !== null && !versions.has(r.version_id)) {
-      versions.set(r.version_id, { id: r.version_id, serviceId: r.version_service_id, semver: r.semver!, bad: r.bad! });
-    }
+    list.push({ versionId, from: new Date(from), until: until === null ? null : new Date(until) });
+    if (versionServiceId !== null && !versions.has(versionId)) versions.set(versionId, { id: versionId, serviceId: versionServiceId, semver: semver!, bad: bad! });
   }
   return { history, versions: [...versions.values()] };
 }
