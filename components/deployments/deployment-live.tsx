@@ -30,6 +30,22 @@ const ACTIVE = new Set(['queued', 'running', 'paused']);
  * A deployment, live. On a wide screen the timeline sits beside the progress at the top of the
  * page (above the fold at 1440×900); on a phone everything stacks in reading order.
  */
+/**
+ * Why a deployment ended, in a line. A canary verdict's statistics (n, p, points…) are said once,
+ * in plain words, in the canary panel below: here it names the metric and keeps the engine's
+ * full wording one click away, as the timeline records it.
+ */
+function ReasonLine({ reason }: { reason: string }) {
+  const m = /^canary analysis failed: ([^:]+):/.exec(reason);
+  if (!m) return <>{reason}</>;
+  return (
+    <details>
+      <summary className="cursor-pointer">Canary analysis failed on {m[1]}: the verdict below says why</summary>
+      <p className="mt-1 font-normal">{reason}</p>
+    </details>
+  );
+}
+
 export function DeploymentLive({ initial }: { initial: DeploymentView }) {
   const qc = useQueryClient();
   const id = initial.id;
@@ -108,9 +124,9 @@ export function DeploymentLive({ initial }: { initial: DeploymentView }) {
             {d.lease?.owner && <> · worker {d.lease.owner}</>}
           </p>
           {d.reason && (
-            <p className={`mt-1 break-words text-sm ${d.state === 'failed' || d.state === 'aborted' ? 'font-medium text-red-800 dark:text-red-300' : ''}`} data-testid="deployment-reason">
-              {d.reason}
-            </p>
+            <div className={`mt-1 break-words text-sm ${d.state === 'failed' || d.state === 'aborted' ? 'font-medium text-red-800 dark:text-red-300' : ''}`} data-testid="deployment-reason">
+              <ReasonLine reason={d.reason} />
+            </div>
           )}
         </div>
         <DeploymentControls d={d} isLive={isLive} />

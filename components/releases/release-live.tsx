@@ -94,7 +94,7 @@ export function ReleaseLive({ initial, cursor }: { initial: ReleaseView; cursor:
                           <StateBadge state={item.deployment.state} /> <span className="truncate text-muted">{item.deployment.phase}</span>
                         </Link>
                       ) : (
-                        <p className="mt-1 text-xs text-muted">waits for wave {w}</p>
+                        <p className="mt-1 text-xs text-muted">{w === 0 ? 'starting' : `waits for wave ${w}`}</p>
                       )}
                     </li>
                   );

@@ -19,8 +19,9 @@ export interface Ending {
 export function succeeded(d: LoadedDeployment, now: Date): Ending {
   const data = { version: d.toVersion.semver, from: d.fromVersion?.semver ?? null, environment: d.environment.name };
   const events: NewEvent[] = [{ type: 'deployment_completed', message: `${d.service.name} now serves v${d.toVersion.semver} in ${d.environment.name}`, data }];
+  // Before the terminal event: a timeline's last event is always how the deployment ended.
   if (d.kind === 'rollback') {
-    events.push({ type: 'rolled_back', message: `Rolled back ${d.service.name} in ${d.environment.name} from v${d.fromVersion?.semver ?? '?'} to v${d.toVersion.semver}`, data });
+    events.unshift({ type: 'rolled_back', message: `Rolled back ${d.service.name} in ${d.environment.name} from v${d.fromVersion?.semver ?? '?'} to v${d.toVersion.semver}`, data });
   }
   return {
     patch: { state: 'succeeded', phase: 'succeeded', finishedAt: now, activeFor: null },
@@ -45,7 +46,7 @@ export function reverted(d: LoadedDeployment, rv: Revert, now: Date): Ending {
   ];
   if (byRollback) {
     const back = d.fromVersion ? `v${d.fromVersion.semver}` : 'nothing';
-    events.push({ type: 'rolled_back', message: `Rolled back ${d.service.name} in ${d.environment.name} from v${d.toVersion.semver} (in flight) to ${back}`, data: { version: d.fromVersion?.semver ?? null, from: d.toVersion.semver, environment: d.environment.name, reason: rv.reason } });
+    events.unshift({ type: 'rolled_back', message: `Rolled back ${d.service.name} in ${d.environment.name} from v${d.toVersion.semver} (in flight) to ${back}`, data: { version: d.fromVersion?.semver ?? null, from: d.toVersion.semver, environment: d.environment.name, reason: rv.reason } });
   }
   return {
     patch: { state: rv.outcome, phase: rv.outcome, finishedAt: now, activeFor: null, reason: rv.reason },

@@ -41,10 +41,11 @@ export async function listInstances(
   const env = await resolveEnvironment(db, opts.environment);
   const runtime = getRuntime(env);
   if (!runtime) return { service: service.name, environment: env.name, runtime: null, trafficNote: null, available: false, instances: [] };
-  const [list, routes, warmWindows] = await Promise.all([
+  const [list, routes, warmWindows, inFlight] = await Promise.all([
     runtime.list(service.name),
     runtime.getRoutes(service.name),
     db.warmWindow.findMany({ where: { serviceId: service.id, environmentId: env.id, closedAt: null }, select: { versionId: true, slots: true } }),
+    db.deployment.findFirst({ where: { serviceId: service.id, environmentId: env.id, activeFor: { not: null } }, select: { toVersionId: true } }),
   ]);
   const weights = instanceWeights(routes, list);
   const warm = new Set(warmWindows.flatMap((w) => w.slots.map((slot) => `${w.versionId}/${slot}`)));
@@ -53,7 +54,16 @@ export async function listInstances(
     list.map(async (i): Promise<InstanceView> => {
       const weight = weights.get(i.id) ?? 0;
       const health: InstanceHealth =
-        i.state === 'exited' ? 'exited' : weight > 0 ? 'serving' : warm.has(`${i.versionId}/${i.slot}`) ? 'warm' : weights.has(i.id) ? 'out-of-rotation' : 'starting';
+        i.state === 'exited'
+          ? 'exited'
+          : weight > 0
+            ? 'serving'
+            : warm.has(`${i.versionId}/${i.slot}`)
+              ? 'warm'
+              : // Only the version a deployment is bringing in is starting; any other instance outside the table is out of rotation.
+                i.versionId === inFlight?.toVersionId && !weights.has(i.id)
+                ? 'starting'
+                : 'out-of-rotation';
       const logs = lines > 0 && runtime.logs ? await runtime.logs(i.id, lines).catch(() => []) : [];
       return {
         id: i.id,
