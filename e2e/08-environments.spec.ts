@@ -72,21 +72,25 @@ test('promote staging → production, an approver approves, a freeze refuses, a 
     endsAt: new Date(now + 3_600_000).toISOString(),
     environments: ['production'],
   });
-  const refused = await request.post('/api/v1/services/auth-service/deployments', { data: { version: '1.4.0', environment: 'production', strategy: 'rolling' } });
+  // (force: the release rollback in an earlier spec may have marked v1.4.0 bad; the freeze must refuse regardless.)
+  const refused = await request.post('/api/v1/services/auth-service/deployments', { data: { version: '1.4.0', environment: 'production', strategy: 'rolling', force: true } });
   expect(refused.status()).toBe(409);
   expect((await refused.json()).error.message).toMatch(/^freeze gate: frozen until .*: e2e change freeze/);
   await open(page, '/');
   await expect(page.getByTestId('freeze-banner')).toContainText('Deploys frozen in production');
   await shot(page, 'environments-freeze-banner');
 
-  // …but a rollback during the freeze goes through: production returns to v1.4.0.
+  // …but a rollback during the freeze goes through: production returns to the previous good
+  // version — v1.4.0, or an older one if an earlier spec's rollback marked v1.4.0 bad.
+  const { target } = await api<{ target: string }>(request, 'POST', '/api/v1/services/auth-service/rollback', { environment: 'production', dryRun: true });
+  expect(['1.4.0', '1.3.23']).toContain(target);
   const cellDialog = page.getByTestId('cell-auth-service-production').getByTestId('rollback-dialog');
   await activate(page.getByTestId('rollback-auth-service-production'), cellDialog.getByTestId('rollback-plan'));
-  await expect(cellDialog.getByTestId('rollback-plan')).toContainText('v1.4.0');
+  await expect(cellDialog.getByTestId('rollback-plan')).toContainText(`v${target}`);
   await cellDialog.getByTestId('rollback-confirm').click();
   await expect(page).toHaveURL(/\/deployments\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 120_000 });
   const prod = await api<{ liveVersion: string }>(request, 'GET', '/api/v1/services/auth-service?environment=production');
-  expect(prod.liveVersion).toBe('1.4.0');
+  expect(prod.liveVersion).toBe(target);
   expect((await request.delete(`/api/v1/freeze-windows/${win.id}`)).status()).toBe(200);
 });

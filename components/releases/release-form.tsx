@@ -34,7 +34,7 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
   if (!may) return <p className="text-sm text-muted">Your role can follow releases but not start them.</p>;
   return (
     <form onSubmit={submit} className="space-y-3" data-testid="release-form">
-      <div className="overflow-x-auto">
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Services in the release">
       <table className="w-full text-sm">
         <thead className="text-left text-xs text-muted">
           <tr>

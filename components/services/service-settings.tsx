@@ -59,7 +59,7 @@ export function ServiceSettings({ s, env, lease }: { s: Settings; env: string; l
       <dt className="text-muted">Post-deploy hooks</dt>
       <dd className="break-words text-xs">{hookList(hooks.post)}</dd>
       <dt className="text-muted">Rollback</dt>
-      <dd className="break-words text-xs" data-testid="rollback-policy">
+      <dd className="break-words text-xs" data-testid="settings-rollback">
         {rollbackWords(s.rollbackPolicy)}
         {(hooks.preRollback?.length ?? 0) + (hooks.postRollback?.length ?? 0) > 0 && (
           <>

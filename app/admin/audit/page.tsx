@@ -26,7 +26,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </Link>
         ))}
       </nav>
-      <div className="overflow-x-auto">
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Audit log entries">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>

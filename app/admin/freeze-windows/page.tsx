@@ -40,7 +40,7 @@ export default async function FreezeWindowsPage() {
           </ul>
         )}
       </section>
-      <div className="overflow-x-auto">
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Freeze windows">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>

@@ -25,7 +25,7 @@ export default async function TokensPage() {
         For CI: <code className="font-mono">FLIGHTDECK_TOKEN=… npx flightdeck deploy --service S --version V --wait</code>. A token is shown once; only its hash is kept.
       </p>
       <CreateTokenForm action={createTokenAction} />
-      <div className="overflow-x-auto">
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="API tokens">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>

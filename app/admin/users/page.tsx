@@ -20,7 +20,7 @@ export default async function UsersPage() {
         viewer: reads everything · deployer: + versions, deploy, release, pause, resume, promote, abort, rollback (only in its scope, if one is set) · admin: + services, users, tokens, audit log
       </p>
       <CreateUserForm action={createUserAction} />
-      <div className="overflow-x-auto">
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Users">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>
