@@ -75,7 +75,8 @@ test('promote staging → production, an approver approves, a freeze refuses, a 
   // (force: the release rollback in an earlier spec may have marked v1.4.0 bad; the freeze must refuse regardless.)
   const refused = await request.post('/api/v1/services/auth-service/deployments', { data: { version: '1.4.0', environment: 'production', strategy: 'rolling', force: true } });
   expect(refused.status()).toBe(409);
-  expect((await refused.json()).error.message).toMatch(/^freeze gate: frozen until .*: e2e change freeze/);
+  // The freeze gate is named (with a bad v1.4.0 the promotion gate refuses too, and is named first).
+  expect((await refused.json()).error.message).toMatch(/freeze gate: frozen until .*: e2e change freeze/);
   await open(page, '/');
   await expect(page.getByTestId('freeze-banner')).toContainText('Deploys frozen in production');
   await shot(page, 'environments-freeze-banner');

@@ -59,6 +59,9 @@ export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
   await bus.start();
 
   const server = http.createServer(EDGE_SERVER_OPTIONS, o.requestHandler ?? ((_req, res) => res.writeHead(404).end()));
+  // Idle keep-alive connections stay open longer than clients and proxies keep theirs (Node's 5 s
+  // default races a client reusing the socket as the server closes it: ECONNRESET).
+  server.keepAliveTimeout = 65_000;
   // Requests Node cannot parse (headers over the limit, garbage) get the API's error shape too.
   guardServer(server);
   const io = new SocketServer(server, { serveClient: false });
