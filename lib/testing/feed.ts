@@ -40,6 +40,8 @@ export async function fanout(o: { db: Db; databaseUrl: string; deploymentId: str
   const clients: Socket[] = [];
   const committedAt = new Map<number, number>();
   const latencies: number[] = [];
+  /** [seq, when it arrived]: an event can reach a viewer before the commit's promise resolves here. */
+  const arrivals: Array<[number, number]> = [];
   const received: number[][] = [];
   const overview: number[][] = [];
   const startSeq = (await o.db.deployment.findUniqueOrThrow({ where: { id: o.deploymentId } })).lastSeq;
@@ -53,8 +55,7 @@ export async function fanout(o: { db: Db; databaseUrl: string; deploymentId: str
       overview.push(seen);
       c.on('event', (e: StoredEvent) => {
         mine.push(e.seq);
-        const t = committedAt.get(e.seq);
-        if (t !== undefined) latencies.push(performance.now() - t);
+        arrivals.push([e.seq, performance.now()]);
       });
       c.on('overview-event', (e: StoredEvent) => seen.push(e.cursor));
       await new Promise<void>((resolve, reject) => {
@@ -79,6 +80,8 @@ export async function fanout(o: { db: Db; databaseUrl: string; deploymentId: str
       timeoutMs: 120_000,
       everyMs: 20,
     });
+    // Commit → arrival; an arrival that beat the commit's return to this process counts as 0.
+    for (const [seq, at] of arrivals) if (committedAt.has(seq)) latencies.push(Math.max(0, at - committedAt.get(seq)!));
     return { viewers: o.viewers, events: o.events, latencies, readsDuringEvents: stats.reads - readsBefore, received, overview };
   } finally {
     for (const c of clients) c.close();
