@@ -92,6 +92,7 @@ async function hostLoss(f: FleetWorld, emit: Emit) {
     failed_at_cut: shots.filter((s) => failed(s) && s.start < detection.at).length,
     failed_after_detection: shots.filter((s) => failed(s) && s.start >= detection.at).length,
     s_to_detect: Math.round((detection.at - cutAt) / 10) / 100,
+    ms_declared_to_out_of_rotation: detection.at - detection.declaredAt,
     down_after_ms: 2000,
     generator: 'node (per-request times)',
   });

@@ -103,6 +103,8 @@ export class Edge {
   private sampling: Promise<void> = Promise.resolve();
   private readonly cuts = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** Hosts declared lost: none of their servers is put back in rotation until the host is back. */
+  private readonly lostHosts = new Set<string>();
 
   private constructor(
     private readonly o: EdgeOptions,
@@ -226,7 +228,35 @@ export class Edge {
     return this.ensureFrontend(key).then(() => this.serial(key, () => this.applyNow(key, versions)));
   }
 
+  /**
+   * A host is lost: every server it holds leaves rotation now, in one Runtime API call, ahead of
+   * any change queued for its services (a queued change may be waiting on a slow step). From the
+   * moment this returns, HAProxy sends no new request to that host; the changes queued before it
+   * cannot put its servers back (see applyNow), only `hostBack` lets them in again.
+   */
+  async hostLost(host: string): Promise<void> {
+    this.lostHosts.add(host);
+    const hit = Object.values(this.model.frontends).flatMap((f) => f.servers.filter((m) => m.host === host && m.state !== 'maint').map((m) => ({ key: f.key, m })));
+    if (hit.length === 0) return;
+    const out = await this.haproxy.command(hit.map(({ key, m }) => `set server ${backendName(key, m.color)}/${m.name} state maint`).join(';'));
+    for (const { key, m } of hit) {
+      m.state = 'maint';
+      m.lost = true;
+      this.cutLost(key, m);
+    }
+    this.persist();
+    if (out.trim()) this.o.log?.(`edge: taking ${host}'s servers out of rotation: ${out.trim().slice(0, 300)}`);
+  }
+
+  /** A lost host answers again: its servers may return to rotation (once the fleet has probed them). */
+  hostBack(host: string): void {
+    this.lostHosts.delete(host);
+  }
+
   private async applyNow(key: string, versions: DesiredVersion[]): Promise<void> {
+    // What was computed before a host was declared lost does not put it back in rotation.
+    const lostNow = (s: { host: string }) => this.lostHosts.has(s.host);
+    versions = versions.map((v) => ({ ...v, servers: v.servers.map((s) => (lostNow(s) ? { ...s, state: 'maint' as const, lost: true } : s)) }));
     const f = this.model.frontends[key]!;
     let changed = false;
     const run = async (cmd: string) => {
@@ -290,7 +320,7 @@ export class Edge {
         m.addr = s.addr;
         m.instanceId = s.instanceId;
       }
-      if (s.state === 'ready' && m.state !== 'ready') {
+      if (s.state === 'ready' && m.state !== 'ready' && !lostNow(s)) {
         await run(`set server ${be(s)} weight 100`);
         await run(`set server ${be(s)} state ready`);
         m.state = 'ready';
@@ -303,7 +333,7 @@ export class Edge {
     // 3. Out of rotation: draining (finish what they have) or out at once (their host is lost).
     for (const [id, s] of want) {
       const m = modelOf(id)!;
-      if (s.state === m.state) continue;
+      if (s.state === m.state || (s.state !== 'maint' && lostNow(s))) continue;
       await run(`set server ${be(s)} state ${s.state}`);
       m.state = s.state;
     }

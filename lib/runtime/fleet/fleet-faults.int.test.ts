@@ -109,6 +109,7 @@ describe.runIf(!skip)('fleet: losing hosts', { timeout: 180_000 }, () => {
     const cut = await cutMidRolling(name, id);
     expect(await driven).toBe('succeeded');
     const shots = await load.stop();
+    console.info(`host ${cut.host.name} cut: out of rotation ${cut.detectedAt - cut.cutAt} ms after the cut; ${shots.filter((s) => failed(s) && s.start < cut.detectedAt).length} request(s) failed before`);
     expect(shots.filter((s) => s.start >= cut.detectedAt && failed(s))).toEqual([]);
     const live = (await f.runtime.list(name)).filter((i) => i.state === 'running' && !i.reason);
     expect(live.map((i) => i.semver)).toEqual(['1.1.0', '1.1.0', '1.1.0']);

@@ -39,8 +39,12 @@ export class Fleet {
   private core: FleetCore | null = null;
   private readonly runtimes = new Map<string, FleetRuntime>();
   private resyncTimer: NodeJS.Timeout | null = null;
-  /** Hosts declared lost, with when and how long they had been silent (for people and benchmarks). */
-  readonly detections: Array<{ host: string; at: number; silentForMs: number }> = [];
+  /**
+   * Hosts declared lost (for people and benchmarks): `at` is when the host was declared lost
+   * and its servers were out of HAProxy's rotation — from then on no new request goes to it;
+   * `declaredAt` when the heartbeats gave up on it; how long it had been silent then.
+   */
+  readonly detections: Array<{ host: string; at: number; declaredAt: number; silentForMs: number }> = [];
 
   constructor(private readonly o: FleetOptions) {}
 
@@ -84,11 +88,15 @@ export class Fleet {
   }
 
   private async onDown(core: FleetCore, host: HostView, silentForMs: number): Promise<void> {
-    this.detections.push({ host: host.name, at: Date.now(), silentForMs });
+    const declaredAt = Date.now();
+    // Out of rotation first, in one call that waits for nothing else; then the services catch up.
+    await core.edge.hostLost(host.name).catch((e) => core.log?.(`edge: taking ${host.name} out of rotation: ${(e as Error).message}`));
+    this.detections.push({ host: host.name, at: Date.now(), declaredAt, silentForMs });
     await Promise.all([...this.runtimes.values()].map((r) => r.hostDown(core, host.name)));
   }
 
   private async onUp(core: FleetCore, host: HostView, why: 'first' | 'returned' | 'restarted'): Promise<void> {
+    core.edge.hostBack(host.name);
     for (const env of core.state.environments()) this.runtime(env);
     for (const r of this.runtimes.values()) await r.reconcileHost(core, host.name, why !== 'first');
   }
