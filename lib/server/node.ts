@@ -52,7 +52,8 @@ export interface FlightdeckNode {
 }
 
 export async function startNode(o: NodeOptions): Promise<FlightdeckNode> {
-  const db = createDb(o.databaseUrl);
+  // The server's pool keeps its connections five minutes: warm backends between quiet spells.
+  const db = createDb(o.databaseUrl, { idleMs: 300_000 });
   const runtimeFor = (env: EnvironmentTarget): Runtime & RuntimeExtras => o.runtimeFor?.(env) ?? o.runtime;
   const bus = new PgBus(o.databaseUrl, [EVENTS_CHANNEL]);
   bus.on('error', (e: Error) => o.log?.(`event bus: ${e.message}`));
