@@ -21,7 +21,8 @@ type Emit = (line: Record<string, unknown>) => void;
 
 export const SCALE = { services: 500, deploymentsPerService: 100, eventsPerDeployment: 20, days: 30 };
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** Nearest rank: the smallest reading that at least p% of the readings do not exceed. */
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Fill an empty, migrated database. Returns how long it took (s). */
@@ -129,15 +130,24 @@ export async function seedScale(url: string, now: number): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function timed(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn(); // warm: connections, plans, JIT
+/**
+ * Each read as the panel's long-running server does it: after WARM reads (its pool's
+ * connections opened and their catalog caches filled, the code compiled), `runs` timed reads,
+ * sorted. The very first read, cold, is returned too: it is reported on its own.
+ */
+const WARM = 5;
+async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ sorted: number[]; first: number }> {
+  const t0 = performance.now();
+  await fn();
+  const first = performance.now() - t0;
+  for (let i = 1; i < WARM; i++) await fn();
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await fn();
     out.push(performance.now() - t);
   }
-  return out.sort((a, b) => a - b);
+  return { sorted: out.sort((a, b) => a - b), first };
 }
 
 export async function scaleBenchmark(url: string, emit: Emit, opts: { seeded?: boolean } = {}): Promise<void> {
@@ -146,8 +156,8 @@ export async function scaleBenchmark(url: string, emit: Emit, opts: { seeded?: b
   // Every environment's instances simulated in memory: the overview asks the runtime of each cell.
   setRuntime(new FakeRuntime(systemClock));
   try {
-    const overview = await timed(20, () => getOverview(db, Date.now()));
-    const changes = await timed(30, () => listChanges(db, {}, Date.now()));
+    const overview = await timed(60, () => getOverview(db, Date.now()));
+    const changes = await timed(60, () => listChanges(db, {}, Date.now()));
     let i = 0;
     const budget = await timed(60, () => getErrorBudget(db, `svc-${String(1 + ((i += 7) % SCALE.services)).padStart(4, '0')}`, { now: Date.now(), environment: 'production' }));
     const counts = await db.$queryRaw<Array<{ services: bigint; deployments: bigint; events: bigint; minutes: bigint }>>`
@@ -160,9 +170,12 @@ export async function scaleBenchmark(url: string, emit: Emit, opts: { seeded?: b
       deployments: Number(n.deployments),
       events: Number(n.events),
       traffic_minutes: Number(n.minutes),
-      overview_p95_ms: round(percentile(overview, 95)),
-      changes_p95_ms: round(percentile(changes, 95)),
-      error_budget_p95_ms: round(percentile(budget, 95)),
+      overview_p95_ms: round(percentile(overview.sorted, 95)),
+      overview_max_ms: round(overview.sorted.at(-1)!),
+      overview_first_ms: round(overview.first),
+      changes_p95_ms: round(percentile(changes.sorted, 95)),
+      error_budget_p95_ms: round(percentile(budget.sorted, 95)),
+      runs: { overview: overview.sorted.length, changes: changes.sorted.length, error_budget: budget.sorted.length, warm: WARM },
       seed_s: round(seedSeconds),
     });
   } finally {
