@@ -6,25 +6,16 @@
  * HTTPRoute's weights and the stable Service's selector unchanged), nothing is marked bad, and a
  * person's resume finishes the deployment once the cluster answers again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/db';
+import { describe, expect, it } from 'vitest';
+import { kubeWorlds } from '../../testing/kube-worlds';
 import { until } from '../../testing/until';
 import { KUBE_ACTOR, KubeWorld, NAMESPACE } from '../../testing/kube-world';
 import { getDeployment } from '../../services/deployments';
 import { controlDeployment } from '../../services/control-deployment';
 import { getService } from '../../services/service-reads';
 
-let tdb: TestDatabase;
-const worlds: KubeWorld[] = [];
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-afterAll(async () => {
-  await tdb.drop();
-});
+const k = kubeWorlds();
+const world = k.world;
 
 let n = 0;
 
@@ -33,8 +24,7 @@ let n = 0;
  * cluster. Checks the pause and everything it must leave alone, then `heal`s, resumes, finishes.
  */
 async function faultAtTheSwitch(opts: { inject: (w: KubeWorld) => unknown; heal: (w: KubeWorld) => unknown; kind: string; message: RegExp }) {
-  const w = await KubeWorld.start(tdb.db, { runtime: { watchGraceMs: 300 } });
-  worlds.push(w);
+  const w = await world({ runtime: { watchGraceMs: 300 } });
   const name = `fault-${++n}`;
   await w.service({ name, replicas: 2 }, ['1.0.0', '2.0.0']);
   expect((await w.deploy(name, { version: '1.0.0' })).state).toBe('succeeded');

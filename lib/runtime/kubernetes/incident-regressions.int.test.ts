@@ -5,12 +5,12 @@
  * reads what reached the API server — Deployments' replicas and slots, HTTPRoute weights, the
  * stable Service's selector, pods — under a ManualClock the double's timestamps follow.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
-import { createTestDatabase, type TestDatabase } from '../../testing/db';
+import { kubeWorlds } from '../../testing/kube-worlds';
 import { expectAppError } from '../../testing/app-error';
 import { KUBE_ACTOR, KubeWorld, NAMESPACE } from '../../testing/kube-world';
 import { claimDeployment, readLease, type LeaseHandle } from '../../state/leases';
@@ -28,23 +28,8 @@ import { StaleFenceError } from '../types';
 import { KubernetesRuntime } from './driver';
 import { APP_ERROR_RATE_QUERY } from './traffic';
 
-let tdb: TestDatabase;
-const worlds: KubeWorld[] = [];
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-afterAll(async () => {
-  await tdb.drop();
-});
-
-async function world(opts?: Parameters<typeof KubeWorld.start>[1]) {
-  const w = await KubeWorld.start(tdb.db, opts);
-  worlds.push(w);
-  return w;
-}
+const k = kubeWorlds();
+const world = k.world;
 
 const starts = (log: FakeAction[], versionId: string) => log.filter((a): a is Extract<FakeAction, { kind: 'start' }> => a.kind === 'start' && a.versionId === versionId);
 const stops = (log: FakeAction[], versionId: string) => log.filter((a): a is Extract<FakeAction, { kind: 'stop' }> => a.kind === 'stop' && a.versionId === versionId);
@@ -370,9 +355,9 @@ describe('TestDeploymentPipeline on Kubernetes', () => {
     await w.deploy('events-service', { version: '1.0.0' });
     const httpServer = http.createServer();
     const io = new Server(httpServer);
-    const bus = new PgBus(tdb.url, [EVENTS_CHANNEL]);
+    const bus = new PgBus(k.tdb().url, [EVENTS_CHANNEL]);
     await bus.start();
-    attachRealtime(io, tdb.db, bus);
+    attachRealtime(io, k.tdb().db, bus);
     await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
     const port = (httpServer.address() as AddressInfo).port;
 

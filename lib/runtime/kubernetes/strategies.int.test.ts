@@ -6,8 +6,8 @@
  * anything is applied, canary weights approximated by replica ratio without a Gateway (said in
  * the plan preview and the instances read), and pod-level reasons as the platform words them.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/db';
+import { describe, expect, it } from 'vitest';
+import { kubeWorlds } from '../../testing/kube-worlds';
 import { expectAppError } from '../../testing/app-error';
 import { until } from '../../testing/until';
 import { KUBE_ACTOR, KubeWorld, NAMESPACE } from '../../testing/kube-world';
@@ -22,23 +22,8 @@ import { APP_ERROR_RATE_QUERY, ISTIO_ERROR_RATE_QUERY, ISTIO_ERRORS_QUERY, ISTIO
 import { NO_POD_YET } from './driver';
 import { claimDeployment } from '../../state/leases';
 
-let tdb: TestDatabase;
-const worlds: KubeWorld[] = [];
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-afterAll(async () => {
-  await tdb.drop();
-});
-
-async function world(opts?: Parameters<typeof KubeWorld.start>[1]) {
-  const w = await KubeWorld.start(tdb.db, opts);
-  worlds.push(w);
-  return w;
-}
+const k = kubeWorlds();
+const world = k.world;
 
 const kinds = (log: FakeAction[]) => log.map((a) => (a.kind === 'route' ? `route ${a.table.versions.map((v) => v.weight).join('/')}` : a.kind === 'external' ? a.label : `${a.kind} ${a.instanceId}`));
 const patches = (w: KubeWorld) => w.api.requests.filter((r) => r.verb === 'patch').length;
