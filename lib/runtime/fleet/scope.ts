@@ -110,7 +110,11 @@ export class FleetScope {
             .client(h.name, this.env)
             .list(service)
             .catch(() => null);
+          // A host that does not answer now is not described by what it said before (an agent
+          // restarting, a call it took just before it went): its instances are what the record
+          // puts there, said to be unconfirmed, until it answers again (see instancesOf).
           if (list) seen.set(h.name, list);
+          else seen.delete(h.name);
         }),
     );
     for (const name of seen.keys()) if (!hosts.some((h) => h.name === name)) seen.delete(name);
@@ -135,7 +139,7 @@ export class FleetScope {
           if (host !== h.name) continue;
           const slot = Number(slotText);
           const last = list?.find((i) => i.versionId === versionId && i.slot === slot);
-          const reason = h.reachability === 'unreachable' ? `host ${h.name} unreachable` : `host ${h.name} has not answered yet`;
+          const reason = h.reachability === 'unreachable' ? `host ${h.name} unreachable` : `host ${h.name} is not answering`;
           out.push({
             ...(last ?? { service, versionId, semver: vr.workload.semver, slot, deploymentId: vr.workload.deploymentId, startedAt: 0, state: 'running' as const }),
             id: fleetId(last?.id ?? localInstanceId(vr.workload, slot), h.name),
