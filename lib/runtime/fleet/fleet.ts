@@ -99,6 +99,8 @@ export class Fleet {
     core.edge.hostBack(host.name);
     for (const env of core.state.environments()) this.runtime(env);
     for (const r of this.runtimes.values()) await r.reconcileHost(core, host.name, why !== 'first');
+    // Declared lost again while it was being reconciled: the heartbeats now call it ready all the same.
+    core.edge.hostBack(host.name);
   }
 
   /** Hosts as the heartbeats see them now (null before the fleet started). */
