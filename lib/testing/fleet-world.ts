@@ -25,6 +25,8 @@ export interface FleetWorld {
   fleet: Fleet;
   runtime: FleetRuntime;
   w: RealWorld<FleetRuntime>;
+  /** What the fleet logged (the last 1,000 lines, timed): shown when a test fails. */
+  log: string[];
   /** Start a deployment and drive it in the background until it ends or `stopWhen` holds. */
   start(service: string, body: Record<string, unknown>, stopWhen?: (state: string) => boolean): Promise<{ id: string; lease: LeaseHandle; driven: Promise<string> }>;
   /** Drive a deployment (again, after a resume) until it ends or `stopWhen` holds. */
@@ -44,12 +46,17 @@ export async function startFleetWorld(db: Db, opts: { net: number; hosts?: numbe
 }
 
 async function startOn(db: Db, netns: NetnsHosts, dir: string, opts: { net: number; labels?: Record<string, string>; downAfterMs?: number }): Promise<FleetWorld> {
+  const log: string[] = [];
   const fleet = new Fleet({
     dir,
     directory: hostDirectory(db),
     edge: { bind: '127.0.0.1', basePort: 20_000 + opts.net * 10 },
     downAfterMs: opts.downAfterMs ?? 2000,
-    log: (m) => process.env.FLEET_LOG && process.stderr.write(`[fleet] ${m}\n`),
+    log: (m) => {
+      log.push(`${new Date().toISOString().slice(11, 23)} ${m}`);
+      if (log.length > 1000) log.splice(0, log.length - 1000);
+      if (process.env.FLEET_LOG) process.stderr.write(`[fleet] ${m}\n`);
+    },
   });
   for (const h of netns.hosts) await registerHost(db, { name: h.name, address: h.address, token: h.token, labels: opts.labels ?? {} }, ACTOR);
   const core = await fleet.ready().catch(async (e) => {
@@ -66,9 +73,12 @@ async function startOn(db: Db, netns: NetnsHosts, dir: string, opts: { net: numb
     const deadline = Date.now() + 120_000;
     for (;;) {
       const res = await w.orchestrator.advance(lease);
-      const state = (await getDeployment(db, lease.deploymentId)).state;
+      const { state, phase } = await getDeployment(db, lease.deploymentId);
       if (res.status === 'done' || res.status === 'lost' || stopWhen(state)) return state;
-      if (Date.now() > deadline) throw new Error(`deployment ${lease.deploymentId} did not reach the awaited state in time (${state})`);
+      if (Date.now() > deadline) {
+        const last = (await w.events(lease.deploymentId)).slice(-3).map((e) => `${e.type}: ${e.message}`);
+        throw new Error(`deployment ${lease.deploymentId} did not reach the awaited state in time (${state}: ${phase}); its last events:\n${last.join('\n')}`);
+      }
       if (res.status === 'wait') await new Promise((x) => setTimeout(x, Math.min(res.ms, 250)));
     }
   };
@@ -77,6 +87,7 @@ async function startOn(db: Db, netns: NetnsHosts, dir: string, opts: { net: numb
     fleet,
     runtime,
     w,
+    log,
     async start(service, body, stopWhen) {
       const r = await createDeployment(w.ctx, service, body, ACTOR);
       if (r.dryRun) throw new Error('unexpected dry run');

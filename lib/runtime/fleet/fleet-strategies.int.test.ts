@@ -4,7 +4,7 @@
  * 3-replica service across the three hosts under load without one failed request; each
  * version's instances are spread one per host; the plan preview says where each will start.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../testing/db';
 import { netnsUnavailable } from '../../testing/fleet-hosts';
 import { ACTOR, startFleetWorld, type FleetWorld } from '../../testing/fleet-world';
@@ -25,6 +25,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
   await tdb?.drop();
+});
+
+// A failed test shows what the fleet logged meanwhile: hosts lost and back, reconciliations, edge faults.
+beforeEach(({ onTestFailed }) => {
+  f?.log.splice(0);
+  onTestFailed(() => console.error(`what the fleet logged during the test:\n${f?.log.join('\n')}`));
 });
 
 describe.runIf(!skip)('fleet: three hosts behind HAProxy', () => {
