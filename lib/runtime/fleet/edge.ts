@@ -12,87 +12,15 @@
  */
 import dgram from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { combinedPrometheusText } from '../local/metrics';
 import { RuntimeFault, type VersionLatency, type VersionTraffic } from '../types';
 import { Haproxy, haproxyPaths } from './haproxy';
-import { backendName, COLORS, CONNECT_TIMEOUT_MS, packShares, renderConfig, renderMap, type EdgeFrontend, type ServerState } from './haproxy-config';
+import { backendName, COLORS, CONNECT_TIMEOUT_MS, packShares, renderConfig, renderMap, type ServerState } from './haproxy-config';
 import { EdgeMetrics } from './edge-metrics';
+import { configOf, freeUdpPort, frontendOf, portFree, type DesiredServer, type DesiredVersion, type EdgeModel, type EdgeOptions, type FrontendModel, type ServerModel } from './edge-model';
 
-export interface DesiredServer {
-  /** "s<slot>-<host>" */
-  name: string;
-  /** ip:port */
-  addr: string;
-  host: string;
-  instanceId: string;
-  state: ServerState;
-  /** Its host is lost: cut its connections at once, not just keep new requests away. */
-  lost?: boolean;
-}
-
-export interface DesiredVersion {
-  versionId: string;
-  /** Share of requests (relative); 0 = out of rotation. */
-  weight: number;
-  servers: DesiredServer[];
-}
-
-interface ServerModel {
-  name: string;
-  color: number;
-  versionId: string;
-  addr: string;
-  host: string;
-  instanceId: string;
-  state: ServerState;
-  /** Removal asked for; kept (in maintenance) until HAProxy lets it go. */
-  removing?: boolean;
-  /** Out of rotation because its host is lost (its sessions are cut once nothing can still be connecting to it). */
-  lost?: boolean;
-}
-
-interface FrontendModel {
-  key: string;
-  port: number;
-  colors: Array<string | null>;
-  shares: number[];
-  servers: ServerModel[];
-}
-
-interface EdgeModel {
-  logPort: number;
-  frontends: Record<string, FrontendModel>;
-}
-
-export interface EdgeOptions {
-  /** Folder of the edge's files (configuration, sockets, model). */
-  dir: string;
-  /** Where frontends listen (default 127.0.0.1). */
-  bind?: string;
-  /** The host name or address clients use to reach the edge (default: the bind address, or 127.0.0.1). */
-  advertise?: string;
-  /** First port tried for a frontend (default 4300). */
-  basePort?: number;
-  log?: (m: string) => void;
-}
-
-async function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, host, () => s.close(() => resolve(true)));
-  });
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export type { DesiredServer, DesiredVersion, EdgeOptions } from './edge-model';
 
 export class Edge {
   private readonly metrics: EdgeMetrics;
@@ -122,27 +50,18 @@ export class Edge {
     const file = path.join(o.dir, 'edge.json');
     const model: EdgeModel = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as EdgeModel) : { logPort: await freeUdpPort(), frontends: {} };
     const p = haproxyPaths(o.dir);
-    const config = renderConfig(Edge.configOf(o, model));
+    const config = renderConfig(configOf(o, model));
     const fresh = !existsSync(p.config) || readFileSync(p.config, 'utf8') !== config;
     if (fresh || !existsSync(p.map)) {
-      writeFileSync(p.map, renderMap(Object.values(model.frontends).map((f) => Edge.frontendOf(f))));
+      writeFileSync(p.map, renderMap(Object.values(model.frontends).map((f) => frontendOf(f))));
       writeFileSync(p.config, config);
     }
     const haproxy = await Haproxy.start(o.dir, o.log);
     const edge = new Edge(o, model, haproxy);
-    if (haproxy.attached && fresh) await haproxy.reload(config, renderMap(Object.values(model.frontends).map((f) => Edge.frontendOf(f))));
+    if (haproxy.attached && fresh) await haproxy.reload(config, renderMap(Object.values(model.frontends).map((f) => frontendOf(f))));
     edge.persist();
     await edge.listen();
     return edge;
-  }
-
-  private static frontendOf(f: FrontendModel): EdgeFrontend {
-    return { key: f.key, port: f.port, shares: f.shares, servers: f.servers.map((s) => ({ name: s.name, color: s.color, addr: s.addr, state: s.state })) };
-  }
-
-  private static configOf(o: EdgeOptions, model: EdgeModel) {
-    const p = haproxyPaths(o.dir);
-    return { bind: o.bind ?? '127.0.0.1', adminSocket: p.adminSocket, mapFile: p.map, logPort: model.logPort, frontends: Object.values(model.frontends).map((f) => Edge.frontendOf(f)) };
   }
 
   /** The request log and the counters: read continuously while the edge is open. */
@@ -215,8 +134,8 @@ export class Edge {
       let port = this.o.basePort ?? 4300;
       while (used.has(port) || !(await portFree(this.o.bind ?? '127.0.0.1', port))) port++;
       this.model.frontends[key] = { key, port, colors: Array(COLORS).fill(null), shares: Array(COLORS).fill(0), servers: [] };
-      const fronts = Object.values(this.model.frontends).map((x) => Edge.frontendOf(x));
-      await this.haproxy.reload(renderConfig(Edge.configOf(this.o, this.model)), renderMap(fronts));
+      const fronts = Object.values(this.model.frontends).map((x) => frontendOf(x));
+      await this.haproxy.reload(renderConfig(configOf(this.o, this.model)), renderMap(fronts));
       this.persist();
       this.o.log?.(`edge: frontend ${key} on port ${this.model.frontends[key]!.port}`);
       return this.address(key)!;
