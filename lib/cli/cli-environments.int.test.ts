@@ -4,7 +4,6 @@
  * (never the requester), and a refusing gate is exit 2 naming the gate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { createTestToken } from '../testing/auth';
 import { apiRequestHandler } from '../testing/api-server';
 import { until } from '../testing/until';
+import { runCli, type CliRun } from '../testing/cli-process';
 import { RealWorld, ROOT } from '../testing/real-world';
 import { LocalRuntime } from '../runtime/local/local-runtime';
 import { perEnvironment, setRuntimeResolver } from '../runtime/registry';
@@ -25,19 +25,8 @@ const runtimes: LocalRuntime[] = [];
 const tokens = { deployer: '', approver: '' };
 const saved = process.env.DATABASE_URL;
 
-function cli(args: string[], token = tokens.deployer): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'lib/cli/flightdeck.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, FLIGHTDECK_URL: node.url, FLIGHTDECK_TOKEN: token },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, out, err }));
-  });
+function cli(args: string[], token = tokens.deployer): Promise<CliRun> {
+  return runCli(args, { FLIGHTDECK_URL: node.url, FLIGHTDECK_TOKEN: token });
 }
 
 beforeAll(async () => {

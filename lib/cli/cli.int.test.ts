@@ -7,7 +7,6 @@
  * one line, never a stack trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { load, RealWorld, ROOT } from '../testing/real-world';
 import { LocalRuntime } from '../runtime/local/local-runtime';
 import { startNode, type FlightdeckNode } from '../server/node';
 import { until } from '../testing/until';
+import { runCli, type CliRun } from '../testing/cli-process';
 
 let tdb: TestDatabase;
 let node: FlightdeckNode;
@@ -26,20 +26,8 @@ let world: RealWorld;
 const tokens = { deployer: '', viewer: '', scoped: '' };
 const saved = process.env.DATABASE_URL;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; seconds: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'lib/cli/flightdeck.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, FLIGHTDECK_URL: node.url, FLIGHTDECK_TOKEN: tokens.deployer, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, out, err, seconds: (performance.now() - started) / 1000 }));
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { FLIGHTDECK_URL: node.url, FLIGHTDECK_TOKEN: tokens.deployer, ...env });
 }
 
 beforeAll(async () => {
