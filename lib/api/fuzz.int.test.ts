@@ -13,10 +13,7 @@ import fc from 'fast-check';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { createTestToken } from '../testing/auth';
-import { createService, createVersion, createDeployment, createRelease } from '../services';
-import { createApiToken, createUser, revokeApiToken } from '../auth/users';
-import { routeTable, rowCounts, type Route, type RouteIds } from '../testing/routes';
+import { routeTable, rowCounts, seedRouteRows, type Route, type RouteIds } from '../testing/routes';
 import { answerProblem, credential, credentialHeaders, extraHeaders, FUZZ_SEED, fuzzRuns, filledPath, junkPath, nastyBody, nastyString, pct, type Credential } from '../testing/fuzz';
 import { rawExchange } from '../testing/raw-http';
 import { apiRequestHandler } from '../testing/api-server';
@@ -33,24 +30,7 @@ const unexpected: string[] = [];
 beforeAll(async () => {
   tdb = await createTestDatabase();
   process.env.DATABASE_URL = tdb.url;
-  const db = tdb.db;
-  for (const name of ['alpha', 'beta']) {
-    await createService(db, { name, template: { command: 'demo' } }, 'setup');
-    await createVersion(db, name, { version: '1.0.0' }, 'setup');
-  }
-  const d = await createDeployment({ db }, 'beta', { version: '1.0.0' }, 'setup');
-  ids.deployment = d.dryRun ? '' : d.deployment.id;
-  await db.$executeRaw`UPDATE deployments SET state = 'succeeded', active_for = NULL`;
-  await db.lease.deleteMany({});
-  ids.release = (await createRelease({ db }, { items: [{ service: 'alpha', version: '1.0.0' }] }, 'setup')).id;
-  await db.$executeRaw`UPDATE deployments SET state = 'succeeded', active_for = NULL`;
-  await db.lease.deleteMany({});
-  ids.user = (await createUser(db, { email: 'bob@example.com', password: 'bob-password-123', role: 'viewer' }, 'setup')).id;
-  ids.token = (await createApiToken(db, { name: 'doomed', role: 'viewer' }, 'setup')).id;
-  for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const) tokens[role] = await createTestToken(db, role, { name: `fuzz-${role}` });
-  tokens.revoked = await createTestToken(db, 'admin', { name: 'fuzz-revoked' });
-  await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: 'fuzz-revoked' } })).id, 'setup');
-  tokens.scoped = await createTestToken(db, 'deployer', { name: 'fuzz-scoped', serviceScope: ['alpha'] });
+  Object.assign(tokens, await seedRouteRows(tdb.db, ids, 'fuzz-'));
   ROUTES = routeTable(ids);
   // Anything logged as an unexpected error is a 500 in disguise.
   const original = console.error;

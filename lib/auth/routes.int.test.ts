@@ -8,14 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { createTestToken } from '../testing/auth';
-import { createService, createVersion, createDeployment, createRelease } from '../services';
-import { createApiToken, createUser, revokeApiToken } from './users';
 import * as loginRoute from '@/app/api/v1/auth/login/route';
 import * as auditRoute from '@/app/api/v1/audit/route';
-import { PUBLIC_ROUTES as PUBLIC, ROUTE_MODULES, routeTable, rowCounts, type Route } from '../testing/routes';
+import { PUBLIC_ROUTES as PUBLIC, ROUTE_MODULES, routeTable, rowCounts, seedRouteRows, type Route } from '../testing/routes';
 import { openApiDocument } from '../api/openapi';
 import { handler } from '../api/http';
+import { createUser } from './users';
 
 let tdb: TestDatabase;
 const saved = process.env.DATABASE_URL;
@@ -51,24 +49,8 @@ beforeAll(async () => {
   process.env.DATABASE_URL = tdb.url;
   const db = tdb.db;
   await db.host.create({ data: { name: 'web-1', address: 'http://10.9.9.1:7070', token: 'the-agent-token-of-web-1', createdBy: 'setup' } });
-  for (const name of ['alpha', 'beta']) {
-    await createService(db, { name, template: { command: 'demo' } }, 'setup');
-    await createVersion(db, name, { version: '1.0.0' }, 'setup');
-  }
-  const d = await createDeployment({ db }, 'beta', { version: '1.0.0' }, 'setup');
-  ids.deployment = d.dryRun ? '' : d.deployment.id;
-  await db.$executeRaw`UPDATE deployments SET state = 'succeeded', active_for = NULL`;
-  await db.lease.deleteMany({});
-  ids.release = (await createRelease({ db }, { items: [{ service: 'alpha', version: '1.0.0' }] }, 'setup')).id;
-  await db.$executeRaw`UPDATE deployments SET state = 'succeeded', active_for = NULL`;
-  await db.lease.deleteMany({});
-  ids.betaRelease = (await createRelease({ db }, { items: [{ service: 'beta', version: '1.0.0' }] }, 'setup')).id;
-  ids.user = (await createUser(db, { email: 'bob@example.com', password: 'bob-password-123', role: 'viewer' }, 'setup')).id;
-  ids.token = (await createApiToken(db, { name: 'doomed', role: 'viewer' }, 'setup')).id;
-  for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const) tok[role] = await createTestToken(db, role, { name: role });
-  tok.revoked = await createTestToken(db, 'admin', { name: 'revoked' });
-  await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: 'revoked' } })).id, 'setup');
-  tok.scopedAlpha = await createTestToken(db, 'deployer', { name: 'ci-alpha', serviceScope: ['alpha'] });
+  const t = await seedRouteRows(db, ids, '');
+  Object.assign(tok, { viewer: t.viewer, deployer: t.deployer, approver: t.approver, admin: t.admin, revoked: t.revoked, scopedAlpha: t.scoped });
 });
 afterAll(async () => {
   process.env.DATABASE_URL = saved;

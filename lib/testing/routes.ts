@@ -47,7 +47,10 @@ import * as deploymentNotifications from '@/app/api/v1/deployments/[id]/notifica
 import * as rollbackWindows from '@/app/api/v1/rollback-windows/route';
 import * as insights from '@/app/api/v1/insights/route';
 import type { Role } from '../auth/roles';
+import { createApiToken, createUser, revokeApiToken } from '../auth/users';
 import type { Db } from '../db/client';
+import { createDeployment, createRelease, createService, createVersion } from '../services';
+import { createTestToken } from './auth';
 
 export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 export type RouteModule = Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', RouteHandler>>;
@@ -221,4 +224,38 @@ export async function rowCounts(db: Db): Promise<Record<string, string>> {
       (SELECT md5(coalesce(string_agg(concat_ws('|', email, name, role, disabled, password_hash, service_scope::text), ',' ORDER BY email), '')) FROM users) AS "userRows",
       (SELECT md5(coalesce(string_agg(concat_ws('|', id, bad, state, control::text), ',' ORDER BY id), '')) FROM (SELECT v.id::text, v.bad, NULL AS state, NULL::jsonb AS control FROM versions v UNION ALL SELECT d.id::text, NULL, d.state::text, d.control FROM deployments d) x) AS "versionAndDeploymentRows"`;
   return row!;
+}
+
+export type RouteTokens = Record<'viewer' | 'deployer' | 'approver' | 'admin' | 'revoked' | 'scoped', string>;
+
+/**
+ * The rows the table's calls refer to, in an empty database (filled into `ids`): services alpha
+ * and beta with v1.0.0, a finished deployment of beta, a release of each, a viewer user and a
+ * token to revoke. Returns a token of each role, a revoked admin one and a deployer scoped to
+ * alpha, named `<prefix><role>`.
+ */
+export async function seedRouteRows(db: Db, ids: RouteIds, prefix: string): Promise<RouteTokens> {
+  for (const name of ['alpha', 'beta']) {
+    await createService(db, { name, template: { command: 'demo' } }, 'setup');
+    await createVersion(db, name, { version: '1.0.0' }, 'setup');
+  }
+  const d = await createDeployment({ db }, 'beta', { version: '1.0.0' }, 'setup');
+  ids.deployment = d.dryRun ? '' : d.deployment.id;
+  // Each finished at once, so the next may start: no worker runs here.
+  const finish = async () => {
+    await db.$executeRaw`UPDATE deployments SET state = 'succeeded', active_for = NULL`;
+    await db.lease.deleteMany({});
+  };
+  await finish();
+  ids.release = (await createRelease({ db }, { items: [{ service: 'alpha', version: '1.0.0' }] }, 'setup')).id;
+  await finish();
+  ids.betaRelease = (await createRelease({ db }, { items: [{ service: 'beta', version: '1.0.0' }] }, 'setup')).id;
+  ids.user = (await createUser(db, { email: 'bob@example.com', password: 'bob-password-123', role: 'viewer' }, 'setup')).id;
+  ids.token = (await createApiToken(db, { name: 'doomed', role: 'viewer' }, 'setup')).id;
+  const tokens = {} as RouteTokens;
+  for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const) tokens[role] = await createTestToken(db, role, { name: `${prefix}${role}` });
+  tokens.revoked = await createTestToken(db, 'admin', { name: `${prefix}revoked` });
+  await revokeApiToken(db, (await db.apiToken.findFirstOrThrow({ where: { name: `${prefix}revoked` } })).id, 'setup');
+  tokens.scoped = await createTestToken(db, 'deployer', { name: `${prefix}scoped`, serviceScope: ['alpha'] });
+  return tokens;
 }
