@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useCallback } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { failedCanaryMetric } from '@/lib/engine/describe';
 import { capitalised, deploymentTitle, shortId } from '@/lib/panel/words';
 import { getJson } from '../ui/api';
 import { Breadcrumbs } from '../ui/breadcrumbs';
@@ -36,11 +37,11 @@ const ACTIVE = new Set(['queued', 'running', 'paused']);
  * full wording one click away, as the timeline records it.
  */
 function ReasonLine({ reason }: { reason: string }) {
-  const m = /^canary analysis failed: ([^:]+):/.exec(reason);
-  if (!m) return <>{reason}</>;
+  const metric = failedCanaryMetric(reason);
+  if (!metric) return <>{reason}</>;
   return (
     <details>
-      <summary className="cursor-pointer">Canary analysis failed on {m[1]}: the verdict below says why</summary>
+      <summary className="cursor-pointer">Canary analysis failed on {metric}: the verdict below says why</summary>
       <p className="mt-1 font-normal">{reason}</p>
     </details>
   );

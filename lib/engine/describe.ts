@@ -136,3 +136,13 @@ export function describeTrafficChange(route: RouteSpec, versions: { to: string; 
   if (route.old.length === 0 && route.new.length === 0) return 'Every instance out of rotation: nothing serves';
   return `Traffic to ${route.new.length} instance(s) of ${to} and ${route.old.length} of ${from}`;
 }
+
+/** A deployment's failure reason when its canary analysis aborted it: the engine's verdict, prefixed. */
+export function canaryFailureReason(verdictReason: string): string {
+  return `canary analysis failed: ${verdictReason}`;
+}
+
+/** The metric a canary failure reason names first (a verdict's reason begins "<metric>: …"); null for any other reason. */
+export function failedCanaryMetric(reason: string): string | null {
+  return /^canary analysis failed: ([^:]+):/.exec(reason)?.[1] ?? null;
+}

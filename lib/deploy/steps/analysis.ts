@@ -6,7 +6,7 @@
  * are enqueued in the same transaction, for the notification worker to deliver), inconclusive
  * pauses for a person, wait looks again after the interval.
  */
-import { evaluateAnalysis, type AnalysisConfig, type AnalysisDecision, type Step } from '../../engine';
+import { canaryFailureReason, evaluateAnalysis, type AnalysisConfig, type AnalysisDecision, type Step } from '../../engine';
 import type { Tx } from '../../events/append';
 import { measureAll } from '../../metrics';
 import { enqueue } from '../../notifications/outbox';
@@ -100,7 +100,7 @@ export const analysis: Executor<AnalysisStep> = async (step, ctx) => {
     case 'abort':
       return {
         kind: 'fail',
-        reason: `canary analysis failed: ${decision.reason}`,
+        reason: canaryFailureReason(decision.reason),
         markBad: true,
         progress,
         extra: async (tx) => {
