@@ -6,6 +6,7 @@ import { createReleaseAction } from '@/app/actions';
 import { Button } from '../ui/button';
 import { InlineError } from '../ui/states';
 import { useMay } from '../auth/permissions';
+import { ScrollRegion } from '../ui/scroll-region';
 
 type ServiceOption = { name: string; liveVersion: string | null; versions: Array<{ version: string; bad: boolean }>; dependencies: string[] };
 
@@ -34,7 +35,7 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
   if (!may) return <p className="text-sm text-muted">Your role can follow releases but not start them.</p>;
   return (
     <form onSubmit={submit} className="space-y-3" data-testid="release-form">
-      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Services in the release">
+      <ScrollRegion label="Services in the release">
       <table className="w-full text-sm">
         <thead className="text-left text-xs text-muted">
           <tr>
@@ -67,7 +68,7 @@ export function ReleaseForm({ services }: { services: ServiceOption[] }) {
           ))}
         </tbody>
       </table>
-      </div>
+      </ScrollRegion>
       <div className="flex flex-wrap items-center gap-3">
         <label className="text-sm">
           Strategy{' '}

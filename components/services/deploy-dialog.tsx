@@ -16,6 +16,7 @@ import { Badge } from '../ui/badge';
 import { useMay } from '../auth/permissions';
 import { effectiveValues, STRATEGY_OPTIONS, type ParamField } from './param-fields';
 import { versionArrow } from '@/lib/panel/words';
+import { ScrollRegion } from '../ui/scroll-region';
 
 type VersionOption = { version: string; bad: boolean; badReason?: string | null; live: boolean };
 type DryRun = Extract<Awaited<ReturnType<typeof createDeployment>>, { dryRun: true }>;
@@ -292,7 +293,7 @@ function PlanPreview({ plan, badReason }: { plan: DryRun; badReason: string | nu
           ))}
         </ul>
       )}
-      <div className="max-h-64 overflow-auto rounded border border-zinc-200 dark:border-zinc-800" tabIndex={0} role="region" aria-label="Plan steps">
+      <ScrollRegion label="Plan steps" className="max-h-64 overflow-auto rounded border border-zinc-200 dark:border-zinc-800">
         <table className="w-full text-xs">
           <thead className="sticky top-0 bg-zinc-50 text-left text-muted dark:bg-zinc-900">
             <tr>
@@ -313,7 +314,7 @@ function PlanPreview({ plan, badReason }: { plan: DryRun; badReason: string | nu
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

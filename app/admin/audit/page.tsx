@@ -3,6 +3,7 @@ import { serviceContext } from '@/lib/services';
 import Link from 'next/link';
 import { requireUser } from '@/lib/auth/next';
 import { listAudit, OUTCOMES } from '@/lib/auth/audit';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Audit log · Admin' };
 
@@ -26,7 +27,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </Link>
         ))}
       </nav>
-      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Audit log entries">
+      <ScrollRegion label="Audit log entries">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>
@@ -58,7 +59,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           ))}
         </tbody>
       </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/auth/next';
 import { listEnvironments, listFreezeWindows, serviceContext } from '@/lib/services';
 import { createFreezeWindowAction, deleteFreezeWindowAction } from '../actions';
 import { FreezeWindowForm } from '../forms';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Freeze windows · Admin' };
 
@@ -40,7 +41,7 @@ export default async function FreezeWindowsPage() {
           </ul>
         )}
       </section>
-      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Freeze windows">
+      <ScrollRegion label="Freeze windows">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>
@@ -79,7 +80,7 @@ export default async function FreezeWindowsPage() {
           ))}
         </tbody>
       </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

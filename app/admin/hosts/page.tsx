@@ -2,6 +2,7 @@ import { requireUser } from '@/lib/auth/next';
 import { listHosts, serviceContext } from '@/lib/services';
 import { drainHostAction, registerHostAction } from '../actions';
 import { RegisterHostForm } from '../forms';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const dynamic = 'force-dynamic';
 
@@ -36,7 +37,7 @@ export default async function HostsPage() {
       {hosts.length === 0 ? (
         <p className="rounded-md border border-dashed border-zinc-300 p-4 text-sm text-muted dark:border-zinc-700">No host is registered: the fleet runtime has nowhere to run instances.</p>
       ) : (
-      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Registered hosts">
+      <ScrollRegion label="Registered hosts">
       <table className="w-full text-left text-sm">
         <thead className="whitespace-nowrap text-muted">
           <tr>
@@ -88,7 +89,7 @@ export default async function HostsPage() {
           ))}
         </tbody>
       </table>
-      </div>
+      </ScrollRegion>
       )}
     </div>
   );

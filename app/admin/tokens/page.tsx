@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/auth/next';
 import { listApiTokens } from '@/lib/auth/users';
 import { createTokenAction, revokeTokenAction } from '../actions';
 import { CreateTokenForm } from '../forms';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'API tokens · Admin' };
 
@@ -25,7 +26,7 @@ export default async function TokensPage() {
         For CI: <code className="font-mono">FLIGHTDECK_TOKEN=… npx flightdeck deploy --service S --version V --wait</code>. A token is shown once; only its hash is kept.
       </p>
       <CreateTokenForm action={createTokenAction} />
-      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="API tokens">
+      <ScrollRegion label="API tokens">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>
@@ -70,7 +71,7 @@ export default async function TokensPage() {
           ))}
         </tbody>
       </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/auth/next';
 import { listUsers } from '@/lib/auth/users';
 import { createUserAction, updateUserAction } from '../actions';
 import { CreateUserForm, UpdateUserForm } from '../forms';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Users · Admin' };
 
@@ -20,7 +21,7 @@ export default async function UsersPage() {
         viewer: reads everything · deployer: + versions, deploy, release, pause, resume, promote, abort, rollback (only in its scope, if one is set) · admin: + services, users, tokens, audit log
       </p>
       <CreateUserForm action={createUserAction} />
-      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Users">
+      <ScrollRegion label="Users">
       <table className="w-full text-left text-sm">
         <thead className="text-muted">
           <tr>
@@ -43,7 +44,7 @@ export default async function UsersPage() {
           ))}
         </tbody>
       </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }
